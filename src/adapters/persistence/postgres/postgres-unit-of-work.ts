@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Decision, Repositories, UnitOfWork } from '../../../application/ports.js';
 import { PostgresPageVisitRepository } from './postgres-page-visit-repository.js';
 import { PostgresTabAggregateRepository } from './postgres-tab-aggregate-repository.js';
-import { classifySqlError, toServiceError } from './sql-errors.js';
+import { classifySqlError, isDatabaseError, toServiceError } from './sql-errors.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -48,7 +48,8 @@ export class PostgresUnitOfWork implements UnitOfWork {
           await sleep(Math.random() * this.retry.baseDelayMs * 2 ** attempt);
           continue;
         }
-        throw toServiceError(error);
+        // Errors thrown by the work itself pass through untouched.
+        throw isDatabaseError(error) ? toServiceError(error) : error;
       }
     }
   }

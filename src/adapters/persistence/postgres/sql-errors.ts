@@ -26,6 +26,11 @@ export function classifySqlError(error: unknown): SqlErrorClass {
   return 'failure';
 }
 
+/** Errors from postgres.js (SQLSTATE or connection codes); anything else is not ours to map. */
+export function isDatabaseError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' && !(error instanceof ServiceError);
+}
+
 export function toServiceError(error: unknown): ServiceError {
   if (error instanceof ServiceError) return error;
   switch (classifySqlError(error)) {

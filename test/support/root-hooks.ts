@@ -1,0 +1,7 @@
+import { closeTestDatabase } from './test-database.js';
+
+export const mochaHooks = {
+  async afterAll(): Promise<void> {
+    await closeTestDatabase();
+  },
+};
