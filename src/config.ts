@@ -32,6 +32,20 @@ const schema = z.object({
     .optional()
     .transform((value) => (value === undefined ? undefined : value.split(',').map((o) => o.trim()).filter(Boolean))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z.enum(['0', '1', 'false', 'true']).default('0').transform((value) => value === '1' || value === 'true'),
+  METRICS_TOKEN: optionalText,
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(1000, 600_000).default(15_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(1000, 3_600_000).default(60_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(5_000),
+  RATE_LIMIT_REQUESTS_PER_MINUTE: int(0, 1_000_000).default(120),
+  RATE_LIMIT_RECORDS_PER_MINUTE: int(0, 100_000_000).default(20_000),
+  RATE_LIMIT_STORE: z.enum(['memory', 'postgres']).default('memory'),
+  SYNC_MAX_CONCURRENT_PER_USER: int(0, 10_000).default(8),
+  DATABASE_ACQUIRE_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  CAPTURE_DIR: optionalText,
+  CAPTURE_MAX_FILE_BYTES: int(1024, 64 * 1024 * MIB).default(256 * MIB),
+  CAPTURE_QUEUE_MAX_BYTES: int(1024, 4096 * MIB).default(32 * MIB),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -50,6 +64,23 @@ export interface Config {
   };
   sync: { maxRecordsPerType: number; maxBodyBytes: number };
   logLevel: Env['LOG_LEVEL'];
+  logPretty: boolean;
+  /** `GET /metrics` wants this bearer token when set. */
+  metrics: { token: string | undefined };
+  /** How long in-flight requests may run on after SIGTERM/SIGINT. */
+  shutdownTimeoutMs: number;
+  /** A sync transaction that has no database connection after this long answers 503. */
+  databaseAcquireTimeoutMs: number;
+  httpTimeouts: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
+  /** Per-user limits; 0 switches a limit off. */
+  rateLimit: {
+    requestsPerMinute: number;
+    recordsPerMinute: number;
+    store: 'memory' | 'postgres';
+    maxConcurrentBatches: number;
+  };
+  /** Sync requests appended as NDJSON to `dir` when set (see docs/cli.md). */
+  capture: { dir: string | undefined; maxFileBytes: number; maxQueueBytes: number };
 }
 
 export class ConfigError extends Error {
@@ -87,5 +118,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     sync: { maxRecordsPerType: e.SYNC_MAX_RECORDS, maxBodyBytes: e.SYNC_MAX_BODY_BYTES },
     logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY,
+    metrics: { token: e.METRICS_TOKEN },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
+    httpTimeouts: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      // Node refuses a headers timeout longer than the request timeout.
+      requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    rateLimit: {
+      requestsPerMinute: e.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      recordsPerMinute: e.RATE_LIMIT_RECORDS_PER_MINUTE,
+      store: e.RATE_LIMIT_STORE,
+      maxConcurrentBatches: e.SYNC_MAX_CONCURRENT_PER_USER,
+    },
+    capture: { dir: e.CAPTURE_DIR, maxFileBytes: e.CAPTURE_MAX_FILE_BYTES, maxQueueBytes: e.CAPTURE_QUEUE_MAX_BYTES },
   };
 }

@@ -9,7 +9,12 @@ import { verificationKeyFromConfig } from './adapters/auth/key-from-config.js';
 import type { VerificationKey } from './adapters/auth/verification-key.js';
 import type { TokenVerifier } from './adapters/http/authenticate.js';
 import type { ReadinessCheck } from './adapters/http/health-routes.js';
+import { CaptureWriter } from './adapters/capture/capture-writer.js';
 import { createHttpApp } from './adapters/http/http-app.js';
+import type { UserLimits } from './adapters/http/rate-limit.js';
+import { InstrumentedUnitOfWork } from './adapters/metrics/instrumented-unit-of-work.js';
+import { ServiceMetrics } from './adapters/metrics/service-metrics.js';
+import { UserRateLimits } from './adapters/rate-limit/user-rate-limits.js';
 import type { Logger } from './adapters/logger.js';
 import { MemoryUnitOfWork } from './adapters/persistence/memory/memory-unit-of-work.js';
 import { openDatabase, type Database } from './adapters/persistence/postgres/database.js';
@@ -33,6 +38,9 @@ export const TOKENS = {
   VerificationKey: Symbol.for('VerificationKey'),
   TokenVerifier: Symbol.for('TokenVerifier'),
   HttpApp: Symbol.for('HttpApp'),
+  CaptureWriter: Symbol.for('CaptureWriter'),
+  Metrics: Symbol.for('Metrics'),
+  UserLimits: Symbol.for('UserLimits'),
 } as const;
 
 export interface BuildOptions {
@@ -58,6 +66,16 @@ export async function buildContainer(config: Config, logger: Logger, options: Bu
   container.bind<Clock>(TOKENS.Clock).toConstantValue(options.clock ?? systemClock);
 
   let close = async () => {};
+  if (config.capture.dir !== undefined) {
+    const dir = config.capture.dir;
+    container
+      .bind<CaptureWriter>(TOKENS.CaptureWriter)
+      .toResolvedValue(
+        (cfg: Config, clock: Clock, log: Logger) =>
+          new CaptureWriter({ dir, maxFileBytes: cfg.capture.maxFileBytes, maxQueueBytes: cfg.capture.maxQueueBytes, clock, logger: log }),
+        [TOKENS.Config, TOKENS.Clock, TOKENS.Logger],
+      );
+  }
   if (options.persistence === 'memory') {
     container.bind<UnitOfWork>(TOKENS.UnitOfWork).toConstantValue(new MemoryUnitOfWork());
     container.bind<ReadinessCheck>(TOKENS.Readiness).toConstantValue({ ready: async () => true });
@@ -76,8 +94,32 @@ export async function buildContainer(config: Config, logger: Logger, options: Bu
     container.bind<ReadinessCheck>(TOKENS.Readiness).toService(TOKENS.SchemaReadiness);
     container
       .bind<UnitOfWork>(TOKENS.UnitOfWork)
-      .toResolvedValue((sql: postgres.Sql) => new PostgresUnitOfWork(sql), [TOKENS.Sql]);
+      .toResolvedValue(
+        (sql: postgres.Sql, metrics: ServiceMetrics, cfg: Config) =>
+          new InstrumentedUnitOfWork(
+            new PostgresUnitOfWork(
+              sql,
+              undefined,
+              (_attempt, sqlstate) => metrics.transactionRetries.inc({ sqlstate }),
+              cfg.databaseAcquireTimeoutMs,
+            ),
+            metrics,
+          ),
+        [TOKENS.Sql, TOKENS.Metrics, TOKENS.Config],
+      );
   }
+  container
+    .bind<ServiceMetrics>(TOKENS.Metrics)
+    .toResolvedValue((sql: postgres.Sql | undefined) => new ServiceMetrics({ poolMax: sql?.options.max ?? 0 }), [
+      { serviceIdentifier: TOKENS.Sql, optional: true },
+    ]);
+  container
+    .bind<UserLimits>(TOKENS.UserLimits)
+    .toResolvedValue((cfg: Config, sql: postgres.Sql | undefined, log: Logger) => new UserRateLimits(cfg.rateLimit, sql, log), [
+      TOKENS.Config,
+      { serviceIdentifier: TOKENS.Sql, optional: true },
+      TOKENS.Logger,
+    ]);
 
   container
     .bind<SyncBatch>(TOKENS.SyncBatch)
@@ -106,17 +148,52 @@ export async function buildContainer(config: Config, logger: Logger, options: Bu
   container
     .bind<Koa>(TOKENS.HttpApp)
     .toResolvedValue(
-      (syncBatch: SyncBatch, verifier: TokenVerifier, readiness: ReadinessCheck, log: Logger, cfg: Config) =>
-        createHttpApp({
+      (
+        syncBatch: SyncBatch,
+        verifier: TokenVerifier,
+        readiness: ReadinessCheck,
+        log: Logger,
+        cfg: Config,
+        clock: Clock,
+        capture: CaptureWriter | undefined,
+        metrics: ServiceMetrics,
+        userLimits: UserLimits,
+      ) => {
+        if (capture !== undefined) metrics.reportCaptureDropsFrom(() => capture.dropped);
+        return createHttpApp({
           syncBatch,
           verifier,
           readiness,
           logger: log,
           maxBodyBytes: cfg.sync.maxBodyBytes,
           corsOrigins: cfg.http.corsOrigins,
-        }),
-      [TOKENS.SyncBatch, TOKENS.TokenVerifier, TOKENS.Readiness, TOKENS.Logger, TOKENS.Config],
+          capture: capture === undefined ? undefined : { sink: capture, clock },
+          metrics,
+          metricsToken: cfg.metrics.token,
+          userLimits,
+          maxConcurrentBatchesPerUser: cfg.rateLimit.maxConcurrentBatches,
+          maxRecordsPerType: cfg.sync.maxRecordsPerType,
+        });
+      },
+      [
+        TOKENS.SyncBatch,
+        TOKENS.TokenVerifier,
+        TOKENS.Readiness,
+        TOKENS.Logger,
+        TOKENS.Config,
+        TOKENS.Clock,
+        { serviceIdentifier: TOKENS.CaptureWriter, optional: true },
+        TOKENS.Metrics,
+        TOKENS.UserLimits,
+      ],
     );
 
-  return { container, close };
+  return {
+    container,
+    async close() {
+      // Queued capture lines are flushed before the database goes: both are part of shutdown.
+      if (container.isBound(TOKENS.CaptureWriter)) await container.get<CaptureWriter>(TOKENS.CaptureWriter).close();
+      await close();
+    },
+  };
 }

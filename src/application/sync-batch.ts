@@ -104,13 +104,13 @@ function storageFailures<T extends { id: string }>(
   outcomes: ReadonlyMap<string, TabAggregateOutcome>,
 ): FailedRecord[] {
   const failures: FailedRecord[] = [];
-  for (const { record, index } of entries) {
+  for (const { record, index, sentId } of entries) {
     const outcome = outcomes.get(record.id);
     if (outcome === undefined) {
       throw new ServiceError('storage_failure', `repository reported no outcome for a ${type}`);
     }
     if (outcome === 'id_conflict' || outcome === 'unknown_page_visit' || outcome === 'immutable_field') {
-      failures.push({ type, index, id: record.id, code: outcome, ...STORAGE_FAILURES[outcome] });
+      failures.push({ type, index, id: sentId, code: outcome, ...STORAGE_FAILURES[outcome] });
     }
   }
   return failures;

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { FailedRecord, FailureCode, RecordType } from './failed-record.js';
 import { pageVisitSchema, type PageVisit } from './page-visit.js';
 import { mergeTabAggregates, tabAggregateSchema, type TabAggregate } from './tab-aggregate.js';
+import { pageVisitIfValid, tabAggregateIfValid } from './valid-record-fast-path.js';
 
 export interface BatchLimits {
   /** Most entries accepted in each of `pageVisits` and `tabAggregates`. */
@@ -13,6 +14,8 @@ export interface BatchEntry<T> {
   record: T;
   /** Array position of the id's first occurrence, used to name it in failures. */
   index: number;
+  /** The id as that occurrence sent it (any case): failures name records as the client knows them. */
+  sentId: string;
 }
 
 export interface ValidBatch {
@@ -50,13 +53,13 @@ export function parseBatch(body: unknown, limits: BatchLimits): BatchParseResult
   if (shapeFailures.length > 0) return { kind: 'invalid', failures: shapeFailures };
 
   const failures: FailedRecord[] = [];
-  const pageVisits = validateAll(arrays.pageVisits, 'pageVisit', pageVisitSchema, failures);
-  const tabAggregates = validateAll(arrays.tabAggregates, 'tabAggregate', tabAggregateSchema, failures);
+  const pageVisits = validateAll(arrays.pageVisits, 'pageVisit', pageVisitSchema, pageVisitIfValid, failures);
+  const tabAggregates = validateAll(arrays.tabAggregates, 'tabAggregate', tabAggregateSchema, tabAggregateIfValid, failures);
   const batch: ValidBatch = {
     pageVisits: collapse(pageVisits, (_stored, incoming) => incoming),
-    tabAggregates: collapse(tabAggregates, (stored, incoming, index) => {
+    tabAggregates: collapse(tabAggregates, (stored, incoming, index, sentId) => {
       if (stored.page_visit_id !== incoming.page_visit_id) {
-        failures.push(immutablePageVisitId(index, incoming.id));
+        failures.push(immutablePageVisitId(index, sentId));
         return stored;
       }
       return mergeTabAggregates(stored, incoming);
@@ -77,18 +80,26 @@ export function immutablePageVisitId(index: number, id: string): FailedRecord {
   };
 }
 
-type Indexed<T> = { record: T; index: number };
+type Indexed<T> = { record: T; index: number; sentId: string };
 
 function validateAll<S extends z.ZodType>(
   items: unknown[],
   type: RecordType,
   schema: S,
+  ifValid: (item: unknown) => z.output<S> | undefined,
   failures: FailedRecord[],
 ): Indexed<z.output<S>>[] {
   const valid: Indexed<z.output<S>>[] = [];
   items.forEach((item, index) => {
+    // The schema only for records the fast path does not accept: it names the problems.
+    const record = ifValid(item);
+    if (record !== undefined) {
+      valid.push({ record, index, sentId: (item as { id: string }).id });
+      return;
+    }
     const result = schema.safeParse(item);
-    if (result.success) valid.push({ record: result.data, index });
+    // A record that passed (either way) has a string id.
+    if (result.success) valid.push({ record: result.data, index, sentId: (item as { id: string }).id });
     else failures.push(...toFailedRecords(result.error.issues, type, index, item));
   });
   return valid;
@@ -97,13 +108,13 @@ function validateAll<S extends z.ZodType>(
 /** Same id twice in a batch: processed as if sent one after another, in array order. */
 function collapse<T extends { id: string }>(
   items: Indexed<T>[],
-  apply: (stored: T, incoming: T, index: number) => T,
+  apply: (stored: T, incoming: T, index: number, sentId: string) => T,
 ): BatchEntry<T>[] {
   const byId = new Map<string, BatchEntry<T>>();
-  for (const { record, index } of items) {
+  for (const { record, index, sentId } of items) {
     const seen = byId.get(record.id);
-    if (seen === undefined) byId.set(record.id, { record, index });
-    else seen.record = apply(seen.record, record, index);
+    if (seen === undefined) byId.set(record.id, { record, index, sentId });
+    else seen.record = apply(seen.record, record, index, sentId);
   }
   return [...byId.values()];
 }
@@ -148,7 +159,8 @@ function describe(issue: z.core.$ZodIssue, recordInput: unknown, fieldInput: unk
 function article(expected: string): string {
   const names: Record<string, string> = {
     int: 'an integer',
-    number: 'a number',
+    // Every number of the contract is an integer: "5" must be told it needs to be one.
+    number: 'an integer',
     string: 'a string',
     object: 'a JSON object',
     array: 'an array',

@@ -40,9 +40,12 @@ export function storableText(maxChars: number) {
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
 export function absoluteUri(maxChars: number) {
-  return storableText(maxChars).superRefine((value, ctx) => {
-    if (!ABSOLUTE_URI.test(value)) ctx.addIssue(issue('invalid_format', 'must be an absolute URI (with a scheme)'));
-  });
+  return storableText(maxChars)
+    .superRefine((value, ctx) => {
+      if (!ABSOLUTE_URI.test(value)) ctx.addIssue(issue('invalid_format', 'must be an absolute URI (with a scheme)'));
+    })
+    // A hint for the published JSON Schema, which cannot see the check above.
+    .meta({ maxLength: maxChars, pattern: ABSOLUTE_URI.source });
 }
 
 /** RFC 3339 date-time with offset, normalised to the canonical UTC microsecond form. */

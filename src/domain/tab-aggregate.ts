@@ -14,6 +14,14 @@ export const tabAggregateSchema = z
     path: ['active_time_seconds'],
     error: 'must not be more than total_time_seconds',
     params: { code: 'invalid_value' },
+    // Comparing with an invalid total (or active time) would report a second, misleading problem.
+    // A record that is not an object at all (null, 5, []) has nothing to compare: the check
+    // would throw on it and turn a 400 into a 500.
+    when: (payload) =>
+      typeof payload.value === 'object' &&
+      payload.value !== null &&
+      !Array.isArray(payload.value) &&
+      !payload.issues.some((issue) => ['total_time_seconds', 'active_time_seconds'].includes(String(issue.path?.[0]))),
   });
 
 /** A validated tab aggregate: ids lower case, `closed_at` canonical UTC. */

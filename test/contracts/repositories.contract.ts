@@ -86,6 +86,19 @@ export function repositoryContract(name: string, setup: () => Promise<Repository
         expect(stored?.updatedAt.toISOString()).to.equal(T1.toISOString());
       });
 
+      it('never moves updated_at back (a concurrent batch read the clock earlier but commits later)', async () => {
+        const v = visit();
+        await putVisits('alice', [v], T1);
+        expect((await putVisits('alice', [{ ...v, title: 'B' }], T0)).get(v.id)).to.equal('updated');
+        const stored = await findVisit(v.id);
+        expect(stored?.record.title).to.equal('B');
+        expect(stored?.updatedAt.toISOString()).to.equal(T1.toISOString());
+        const a = aggregate(v.id);
+        await putAggregates('alice', [a], T1);
+        expect((await putAggregates('alice', [{ ...a, total_time_seconds: 500 }], T0)).get(a.id)).to.equal('updated');
+        expect((await findAggregate(a.id))?.updatedAt.toISOString()).to.equal(T1.toISOString());
+      });
+
       it('treats a change of source_page_visit_id (also to null) as a change', async () => {
         const v = visit({ source_page_visit_id: randomUUID() });
         await putVisits('alice', [v]);

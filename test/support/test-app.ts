@@ -1,7 +1,7 @@
 import type Koa from 'koa';
 import { signToken } from '../../src/adapters/auth/token-signer.js';
 import { listen, type RunningServer } from '../../src/adapters/http/http-server.js';
-import { createLogger } from '../../src/adapters/logger.js';
+import { createLogger, type Logger } from '../../src/adapters/logger.js';
 import type { Clock } from '../../src/application/ports.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildContainer, TOKENS, type AppContainer } from '../../src/main.js';
@@ -26,12 +26,22 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   persistence?: 'postgres' | 'memory';
   clock?: Clock;
+  /** Where log lines go (tests that read them); by default a logger at the configured level. */
+  logger?: Logger;
 }
 
 /** The real service on a real listening port, wired by the production container builder. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const config = loadConfig({ JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...options.env });
-  const logger = createLogger(config.logLevel);
+  // Rate limits are off unless a test turns them on: suites send bursts of one user's batches.
+  const config = loadConfig({
+    JWT_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+    RATE_LIMIT_RECORDS_PER_MINUTE: '0',
+    SYNC_MAX_CONCURRENT_PER_USER: '0',
+    ...options.env,
+  });
+  const logger = options.logger ?? createLogger(config.logLevel);
   const persistence = options.persistence ?? 'postgres';
   const database = persistence === 'postgres' ? (await testDatabase()).database : undefined;
   const app = await buildContainer(config, logger, {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { migrateCommand } from './migrate-command.js';
+import { replayCommand } from './replay-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
 
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .addCommand(serveCommand(), { isDefault: true })
     .addCommand(migrateCommand())
-    .addCommand(tokenCommand());
+    .addCommand(tokenCommand())
+    .addCommand(replayCommand());
 }

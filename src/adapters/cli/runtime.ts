@@ -7,7 +7,7 @@ export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
 
 export function loadRuntime(): { config: Config; logger: Logger } {
   const config = loadConfig(process.env);
-  return { config, logger: createLogger(config.logLevel, process.env['LOG_PRETTY'] === '1') };
+  return { config, logger: createLogger(config.logLevel, config.logPretty) };
 }
 
 /** Known failures become one clear line on stderr and exit code 2; anything else is a bug and shows its stack. */

@@ -10,14 +10,20 @@ export interface RunningServer {
   close(timeoutMs: number): Promise<void>;
 }
 
-/** Timeouts that keep slow or idle clients from holding connections for ever. */
-export const SERVER_TIMEOUTS = { headersTimeoutMs: 15_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000 };
+export interface ServerTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
 
-export async function listen(app: Koa, host: string, port: number): Promise<RunningServer> {
+/** Timeouts that keep slow or idle clients from holding connections for ever (defaults of the HTTP_*_TIMEOUT_MS settings). */
+export const SERVER_TIMEOUTS: ServerTimeouts = { headersTimeoutMs: 15_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000 };
+
+export async function listen(app: Koa, host: string, port: number, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Promise<RunningServer> {
   const server = createServer(app.callback());
-  server.headersTimeout = SERVER_TIMEOUTS.headersTimeoutMs;
-  server.requestTimeout = SERVER_TIMEOUTS.requestTimeoutMs;
-  server.keepAliveTimeout = SERVER_TIMEOUTS.keepAliveTimeoutMs;
+  server.headersTimeout = timeouts.headersTimeoutMs;
+  server.requestTimeout = timeouts.requestTimeoutMs;
+  server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
   server.listen(port, host);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
@@ -28,8 +34,12 @@ export async function listen(app: Koa, host: string, port: number): Promise<Runn
     async close(timeoutMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // A keep-alive connection becomes idle once its in-flight request is answered; close it
+      // then rather than waiting for the keep-alive timeout.
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
       await closed;
+      clearInterval(sweeper);
       clearTimeout(timer);
     },
   };

@@ -1,5 +1,6 @@
 import bodyParser from 'koa-bodyparser';
 import type { Middleware } from 'koa';
+import { bodyMemoryBudget, ByteBudget } from './body-memory-budget.js';
 import { HttpError } from './http-error.js';
 
 const ACCEPTED_ENCODINGS = new Set(['identity', 'gzip', 'deflate']);
@@ -7,13 +8,16 @@ const ACCEPTED_ENCODINGS = new Set(['identity', 'gzip', 'deflate']);
 /** Media type and encoding are checked before a byte of the body is read. */
 function requireJson(): Middleware {
   return async (ctx, next) => {
-    if (ctx.is('application/json') !== 'application/json') {
+    // Not ctx.is(): it answers null for an empty body, which is a JSON error (400), not a media type one.
+    if (ctx.request.type.trim().toLowerCase() !== 'application/json') {
       throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
     }
     const encoding = ctx.get('Content-Encoding').trim().toLowerCase();
     if (encoding !== '' && !ACCEPTED_ENCODINGS.has(encoding)) {
       throw new HttpError(415, 'unsupported_media_type', 'Content-Encoding must be identity, gzip or deflate');
     }
+    // Content codings are case-insensitive (RFC 9110), but the body reader matches lower case only.
+    if (encoding !== '') ctx.req.headers['content-encoding'] = encoding;
     await next();
   };
 }
@@ -42,5 +46,8 @@ export function jsonBody(maxBytes: number): Middleware[] {
     onProtoPoisoning: 'remove',
   };
   const parser = bodyParser(options);
-  return [requireJson(), parser, requireContent()];
+  // Bodies being read or worked on at once, in bytes: room for every standard and large
+  // batch of a busy instance, but only a few bodies of the maximum size (see docs/performance.md).
+  const budget = new ByteBudget(2 * maxBytes + 2 * 1024 * 1024);
+  return [requireJson(), bodyMemoryBudget(budget, maxBytes), parser, requireContent()];
 }

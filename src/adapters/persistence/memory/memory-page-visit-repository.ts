@@ -1,5 +1,6 @@
 import type { PageVisitOutcome, PageVisitRepository, Stored } from '../../../application/ports.js';
 import { samePageVisitContent, type PageVisit } from '../../../domain/page-visit.js';
+import { latest } from './latest.js';
 import type { MemoryStore } from './memory-store.js';
 
 export class MemoryPageVisitRepository implements PageVisitRepository {
@@ -18,7 +19,7 @@ export class MemoryPageVisitRepository implements PageVisitRepository {
       } else if (samePageVisitContent(stored.record, visit)) {
         outcomes.set(visit.id, 'unchanged');
       } else {
-        table.set(visit.id, { ...stored, record: structuredClone(visit), updatedAt: now });
+        table.set(visit.id, { ...stored, record: structuredClone(visit), updatedAt: latest(stored.updatedAt, now) });
         outcomes.set(visit.id, 'updated');
       }
     }

@@ -1,5 +1,6 @@
 import type { Stored, TabAggregateOutcome, TabAggregateRepository } from '../../../application/ports.js';
 import { mergeTabAggregates, sameTabAggregateContent, type TabAggregate } from '../../../domain/tab-aggregate.js';
+import { latest } from './latest.js';
 import type { MemoryStore } from './memory-store.js';
 
 export class MemoryTabAggregateRepository implements TabAggregateRepository {
@@ -26,7 +27,7 @@ export class MemoryTabAggregateRepository implements TabAggregateRepository {
         if (sameTabAggregateContent(stored.record, merged)) {
           outcomes.set(aggregate.id, 'unchanged');
         } else {
-          table.set(aggregate.id, { ...stored, record: merged, updatedAt: now });
+          table.set(aggregate.id, { ...stored, record: merged, updatedAt: latest(stored.updatedAt, now) });
           outcomes.set(aggregate.id, 'updated');
         }
       }

@@ -8,7 +8,9 @@ type OutcomeRow = { id: string; outcome: TabAggregateOutcome | null };
 /**
  * One statement per batch, as for page visits. Only aggregates whose page visit is the
  * same user's are inserted; a known aggregate is rewritten only when the merge (each
- * measure keeps the larger value) makes it more complete.
+ * measure keeps the larger value) makes it more complete. As for page visits, rows the
+ * snapshot shows the merge would not change, or another user's, are not offered to the
+ * INSERT, so a re-send takes no row locks.
  */
 export class PostgresTabAggregateRepository implements TabAggregateRepository {
   constructor(private readonly sql: postgres.ISql) {}
@@ -26,9 +28,21 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
           ${sql.array(aggregates.map((a) => a.closed_at))}::timestamptz[]
         ) AS t (id, page_visit_id, total_time_seconds, active_time_seconds, scroll_depth_percent, closed_at)
       ),
+      classified AS (
+        SELECT i.*, s.user_id AS owner, s.page_visit_id AS stored_page_visit_id,
+          s.user_id IS NOT NULL AND s.page_visit_id = i.page_visit_id AND NOT (
+            s.total_time_seconds < i.total_time_seconds
+            OR s.active_time_seconds < i.active_time_seconds
+            OR s.closed_at < i.closed_at
+            OR s.scroll_depth_percent IS DISTINCT FROM GREATEST(s.scroll_depth_percent, i.scroll_depth_percent)
+          ) AS same
+        FROM input i
+        LEFT JOIN tab_aggregates s ON s.id = i.id
+      ),
       referenced AS (
-        SELECT i.* FROM input i
-        WHERE EXISTS (SELECT 1 FROM page_visits p WHERE p.id = i.page_visit_id AND p.user_id = ${userId})
+        SELECT c.* FROM classified c
+        WHERE (c.owner IS NULL OR (c.owner = ${userId} AND c.stored_page_visit_id = c.page_visit_id AND NOT c.same))
+          AND EXISTS (SELECT 1 FROM page_visits p WHERE p.id = c.page_visit_id AND p.user_id = ${userId})
       ),
       written AS (
         INSERT INTO tab_aggregates AS t
@@ -41,7 +55,8 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
           active_time_seconds = GREATEST(t.active_time_seconds, excluded.active_time_seconds),
           scroll_depth_percent = GREATEST(t.scroll_depth_percent, excluded.scroll_depth_percent),
           closed_at = GREATEST(t.closed_at, excluded.closed_at),
-          updated_at = excluded.updated_at
+          -- Never back: a batch that read the clock earlier may commit later.
+          updated_at = GREATEST(t.updated_at, excluded.updated_at)
         WHERE t.user_id = excluded.user_id
           AND t.page_visit_id = excluded.page_visit_id
           AND (
@@ -52,17 +67,16 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
           )
         RETURNING t.id, t.xmax = 0 AS inserted
       )
-      SELECT i.id,
+      SELECT c.id,
         CASE
           WHEN w.id IS NOT NULL THEN CASE WHEN w.inserted THEN 'inserted' ELSE 'updated' END
-          WHEN s.user_id IS NOT NULL AND s.user_id <> ${userId} THEN 'id_conflict'
-          WHEN s.user_id IS NOT NULL AND s.page_visit_id <> i.page_visit_id THEN 'immutable_field'
-          WHEN s.user_id IS NOT NULL THEN 'unchanged'
-          WHEN NOT EXISTS (SELECT 1 FROM referenced r WHERE r.id = i.id) THEN 'unknown_page_visit'
+          WHEN c.owner IS NOT NULL AND c.owner <> ${userId} THEN 'id_conflict'
+          WHEN c.owner IS NOT NULL AND c.stored_page_visit_id <> c.page_visit_id THEN 'immutable_field'
+          WHEN c.owner IS NOT NULL THEN 'unchanged'
+          WHEN NOT EXISTS (SELECT 1 FROM referenced r WHERE r.id = c.id) THEN 'unknown_page_visit'
         END AS outcome
-      FROM input i
-      LEFT JOIN written w ON w.id = i.id
-      LEFT JOIN tab_aggregates s ON s.id = i.id
+      FROM classified c
+      LEFT JOIN written w ON w.id = c.id
     `;
     const outcomes = new Map(rows.map((row) => [row.id, row.outcome]));
     const unseen = rows.filter((row) => row.outcome === null);

@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Decision, Repositories, UnitOfWork } from '../../../application/ports.js';
+import { beginWithin } from './begin-within.js';
 import { PostgresPageVisitRepository } from './postgres-page-visit-repository.js';
 import { PostgresTabAggregateRepository } from './postgres-tab-aggregate-repository.js';
 import { classifySqlError, isDatabaseError, toServiceError } from './sql-errors.js';
@@ -27,13 +28,15 @@ export class PostgresUnitOfWork implements UnitOfWork {
     private readonly sql: postgres.Sql,
     private readonly retry: RetryPolicy = { attempts: 5, baseDelayMs: 5 },
     private readonly onRetry: TransactionRetryObserver = () => {},
+    /** How long a transaction waits for a connection before the batch is answered 503. */
+    private readonly acquireTimeoutMs = 10_000,
   ) {}
 
   async run<T>(work: (repositories: Repositories) => Promise<Decision<T>>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let decision: Decision<T> | undefined;
       try {
-        await this.sql.begin(async (tx) => {
+        await beginWithin(this.sql, this.acquireTimeoutMs, async (tx) => {
           decision = await work({
             pageVisits: new PostgresPageVisitRepository(tx),
             tabAggregates: new PostgresTabAggregateRepository(tx),

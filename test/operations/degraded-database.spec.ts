@@ -1,0 +1,127 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pageVisit, tabAggregate } from '../support/records.js';
+import { startServiceBehindProxy, type ServiceBehindProxy } from './support/service-behind-proxy.js';
+
+/** Polls until `check` holds; the deadline is generous, it only stops a broken test from hanging. */
+async function eventually(check: () => Promise<boolean>, what: string, deadlineMs = 30_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`gave up waiting: ${what}`);
+    await sleep(100);
+  }
+}
+
+const onServer = process.env['TEST_DATABASE_URL'] !== undefined;
+
+function batch() {
+  const visit = pageVisit();
+  return { pageVisits: [visit, pageVisit()], tabAggregates: [tabAggregate(visit.id)] };
+}
+
+describe(`degraded operation: the database goes away and comes back (${onServer ? 'PostgreSQL server' : 'embedded PGlite'} behind a proxy)`, function () {
+  // Each wait below has its own deadline; this only has to cover them on a busy machine.
+  this.timeout(120_000);
+  describe('starting while the database is down', () => {
+    let service: ServiceBehindProxy;
+    before(async () => {
+      service = await startServiceBehindProxy({ cutBeforeStart: true });
+    });
+    after(() => service.close());
+
+    it('serves /healthz, answers /readyz and sync with 503 and Retry-After', async () => {
+      expect((await service.get('/healthz')).status).to.equal(200);
+      const ready = await service.get('/readyz');
+      expect(ready.status).to.equal(503);
+      expect(ready.headers.get('retry-after')).to.match(/^\d+$/);
+      const sync = await service.sync('degraded-user', batch());
+      expect(sync.status).to.equal(503);
+      expect(sync.body.code).to.equal('unavailable');
+      expect(sync.headers.get('retry-after')).to.match(/^\d+$/);
+      expect(JSON.stringify(sync.body)).not.to.match(/ECONN|postgres|SELECT|INSERT|\/work\//i);
+      // An empty batch needs no database and is answered as always.
+      expect((await service.sync('degraded-user', {})).status).to.equal(200);
+    });
+
+    it('becomes ready and stores batches once the database is back, without a restart', async () => {
+      service.proxy.restore();
+      await eventually(async () => (await service.get('/readyz')).status === 200, '/readyz 200 after restore');
+      const body = batch();
+      const response = await service.sync('degraded-user', body);
+      expect(response.status).to.equal(200);
+      expect(response.body.pageVisits.inserted).to.equal(2);
+    });
+  });
+
+  describe('losing the database while a load runs', () => {
+    let service: ServiceBehindProxy;
+    before(async () => {
+      service = await startServiceBehindProxy({ cutBeforeStart: false });
+      await eventually(async () => (await service.get('/readyz')).status === 200, 'ready at start');
+    });
+    after(() => service.close());
+
+    it('answers 503 (never 500, never a 200 for an uncommitted batch) and recovers on its own', async () => {
+      const acknowledged: ReturnType<typeof batch>[] = [];
+      const statuses = new Map<number, number>();
+      let phase: 'up' | 'down' | 'restored' = 'up';
+      const okAfterRestore = { count: 0 };
+      let running = true;
+
+      const worker = async (n: number) => {
+        while (running) {
+          const body = batch();
+          const response = await service.sync(`load-user-${n}`, body);
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          if (response.status === 200) {
+            acknowledged.push(body);
+            if (phase === 'restored') okAfterRestore.count++;
+          } else {
+            expect(response.status, JSON.stringify(response.body)).to.equal(503);
+            expect(response.headers.get('retry-after')).to.match(/^\d+$/);
+          }
+        }
+      };
+      const workers = [0, 1, 2, 3].map(worker);
+      try {
+        await eventually(async () => acknowledged.length >= 10, 'some batches stored before the cut');
+        phase = 'down';
+        service.proxy.cut();
+        const unavailableBefore = statuses.get(503) ?? 0;
+        await eventually(async () => (statuses.get(503) ?? 0) >= unavailableBefore + 8, '503s while the database is down');
+        expect((await service.get('/readyz')).status).to.equal(503);
+
+        service.proxy.restore();
+        phase = 'restored';
+        await eventually(async () => okAfterRestore.count >= 10, 'batches stored again after restore');
+        expect((await service.get('/readyz')).status).to.equal(200);
+
+        if (onServer) {
+          // Connections dropped under running transactions (a PostgreSQL restart, a failover).
+          // Not run on PGlite: pglite-socket serves one session, and a reset racing its
+          // reconnection can leave a transaction waiting for an answer that never comes.
+          service.proxy.resetConnections();
+          const before = okAfterRestore.count;
+          await eventually(async () => okAfterRestore.count >= before + 10, 'batches stored after the connections were reset');
+        }
+      } finally {
+        running = false;
+        await Promise.allSettled(workers);
+      }
+      await Promise.all(workers);
+      expect([...statuses.keys()].sort()).to.deep.equal([200, 503]);
+
+      // Every acknowledged batch is there, whole.
+      const ids = acknowledged.flatMap((body) => body.pageVisits.map((visit) => visit.id));
+      const aggregateIds = acknowledged.flatMap((body) => body.tabAggregates.map((aggregate) => aggregate.id));
+      const [visits] = await service.sql<{ count: number }[]>`
+        SELECT count(*)::int AS count FROM page_visits WHERE id = ANY(${service.sql.array(ids)}::uuid[])
+      `;
+      const [aggregates] = await service.sql<{ count: number }[]>`
+        SELECT count(*)::int AS count FROM tab_aggregates WHERE id = ANY(${service.sql.array(aggregateIds)}::uuid[])
+      `;
+      expect(visits?.count).to.equal(ids.length);
+      expect(aggregates?.count).to.equal(aggregateIds.length);
+    });
+  });
+});

@@ -1,0 +1,3 @@
+import { hostileInputSuite } from './scenarios/hostile-input.js';
+
+hostileInputSuite({ runs: 30 });

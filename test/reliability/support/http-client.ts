@@ -1,0 +1,35 @@
+import { signToken } from '../../../src/adapters/auth/token-signer.js';
+
+/**
+ * Requests to a running service with fetch (keep-alive by default in Node). Bodies are
+ * sent as given (text or bytes), so tests control every byte and header.
+ */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed body, or undefined when it is not JSON (which the contract never allows). */
+  json: any;
+}
+
+export const SYNC_PATH = '/api/v1/data/sync';
+
+export async function post(baseUrl: string, token: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(`${baseUrl}${SYNC_PATH}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...headers },
+    body,
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+export function tokenFor(secret: string, sub: string, ttlSeconds = 3600): Promise<string> {
+  return signToken(secret, { sub, ttlSeconds, issuer: undefined, audience: undefined });
+}

@@ -1,0 +1,3 @@
+import { tenantIsolationSuite } from './scenarios/tenant-isolation.js';
+
+tenantIsolationSuite({ runs: 500 });
