@@ -3,6 +3,7 @@ import { Migrator } from '../src/adapters/persistence/postgres/migrator.js';
 
 /** A database of the bench's own on the server at `serverUrl`, migrated, dropped by `drop()`. */
 export interface BenchDatabase {
+  name: string;
   url: string;
   /** Pool for the bench's own statements (ceiling, truncation, preload). */
   sql: postgres.Sql;
@@ -19,6 +20,7 @@ export async function createBenchDatabase(serverUrl: string, poolMax: number): P
   const sql = postgres(url.toString(), { max: poolMax, onnotice: () => {}, connection: { application_name: 'browsing-sync-bench' } });
   await new Migrator(sql).migrate();
   return {
+    name,
     url: url.toString(),
     sql,
     async truncate() {

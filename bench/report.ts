@@ -11,6 +11,9 @@ export interface PhaseResult {
   /** rows/s of this phase over rows/s of the ceiling for the same batch size. */
   ratioToCeiling: number | undefined;
   failures: Record<string, number>;
+  /** CPU per batch of the service process and of the PostgreSQL backends (see cpu-time.ts). */
+  serviceCpuMsPerBatch: number;
+  databaseCpuMsPerBatch: number;
 }
 
 export interface Target {
@@ -40,7 +43,7 @@ export function target(name: string, value: number, bound: 'min' | 'max', limit:
 }
 
 export function formatTable(report: BenchReport): string {
-  const header = ['phase', 'conc', 'batches', 'rows', 'rows/s', 'batches/s', 'p50 ms', 'p95 ms', 'p99 ms', 'peak RSS MB', 'x ceiling', 'errors'];
+  const header = ['phase', 'conc', 'batches', 'rows', 'rows/s', 'batches/s', 'p50 ms', 'p95 ms', 'p99 ms', 'svc CPU ms/b', 'db CPU ms/b', 'peak RSS MB', 'x ceiling', 'errors'];
   const rows = report.phases.map((phase) => {
     const f = phase.figures;
     return [
@@ -53,6 +56,8 @@ export function formatTable(report: BenchReport): string {
       f.p50Ms.toFixed(1),
       f.p95Ms.toFixed(1),
       f.p99Ms.toFixed(1),
+      phase.kind === 'ceiling' ? '-' : phase.serviceCpuMsPerBatch.toFixed(1),
+      phase.databaseCpuMsPerBatch.toFixed(1),
       phase.peakRssBytes === undefined ? '-' : (phase.peakRssBytes / MB).toFixed(0),
       phase.ratioToCeiling === undefined ? '-' : phase.ratioToCeiling.toFixed(2),
       String(f.errors),

@@ -8,11 +8,15 @@ import { parseArgs } from 'node:util';
 import { signToken } from '../src/adapters/auth/token-signer.js';
 import { createBenchDatabase, preload, type BenchDatabase } from './bench-database.js';
 import { writeDirect } from './ceiling.js';
+import { cpuMeter } from './cpu-time.js';
 import { SyncClient, type SyncRequest } from './http-load.js';
 import { batchSet, largeBody, rowCount, wireBody, type BenchBatch } from './records.js';
 import { formatTable, target, type BenchReport, type PhaseResult } from './report.js';
 import { memoryOf, sampleRss, startService, type ServiceProcess } from './service-process.js';
 import { summarise } from './summary.js';
+
+/** The heap settings docs/performance.md recommends for deployments (NODE_OPTIONS). */
+const DEFAULT_NODE_FLAGS = '--max-old-space-size=128 --max-semi-space-size=4';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,6 +24,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     pool: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'node-flags': { type: 'string', default: DEFAULT_NODE_FLAGS },
     help: { type: 'boolean', default: false },
   },
 });
@@ -33,6 +38,7 @@ if (args.help) {
   --json              print the results as JSON instead of a table
   --pool N            DATABASE_POOL_MAX for the service (default: the service's default)
   --cpu-prof DIR      run the service under node --cpu-prof, profiles written to DIR
+  --node-flags=FLAGS  node flags for the service (default "${DEFAULT_NODE_FLAGS}"; "" for none)
 `);
   process.exit(0);
 }
@@ -48,6 +54,7 @@ const sizes = args.quick
   ? { standard: 100, latency: 100, large: 10, preload: 100_000, warmup: 32, users: 100 }
   : { standard: 400, latency: 300, large: 40, preload: 1_000_000, warmup: 48, users: 200 };
 const poolMax = args.pool === undefined ? undefined : Number(args.pool);
+const nodeFlags = (args['node-flags'] ?? '').split(' ').filter(Boolean);
 
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
 
@@ -81,7 +88,7 @@ async function main(): Promise<void> {
   });
   try {
     const postgresVersion = (await db.sql<{ version: string }[]>`SELECT version()`)[0]?.version.split(' ').slice(0, 2).join(' ') ?? '?';
-    service = await startService({ databaseUrl: db.url, jwtSecret: secret, poolMax, cpuProfileDir: args['cpu-prof'] });
+    service = await startService({ databaseUrl: db.url, jwtSecret: secret, poolMax, cpuProfileDir: args['cpu-prof'], nodeFlags });
     const phases: PhaseResult[] = [];
 
     const ceilingPhase = async (name: string, batches: BenchBatch[]) => {
@@ -89,7 +96,9 @@ async function main(): Promise<void> {
       await writeDirect(db.sql, warmup, THROUGHPUT_CONCURRENCY);
       await db.truncate();
       progress(name);
+      const cpu = await cpuMeter(db.sql, db.name, (service as ServiceProcess).pid);
       const { latenciesMs, seconds } = await writeDirect(db.sql, batches, THROUGHPUT_CONCURRENCY);
+      const used = await cpu.stop();
       const phase: PhaseResult = {
         name,
         kind: 'ceiling',
@@ -98,6 +107,8 @@ async function main(): Promise<void> {
         peakRssBytes: undefined,
         ratioToCeiling: 1,
         failures: {},
+        serviceCpuMsPerBatch: used.serviceMs / batches.length,
+        databaseCpuMsPerBatch: used.databaseMs / batches.length,
       };
       phases.push(phase);
       await db.truncate();
@@ -106,7 +117,9 @@ async function main(): Promise<void> {
     const httpPhase = async (name: string, requests: SyncRequest[], rows: number, concurrency: number, ceiling: PhaseResult | undefined) => {
       progress(name);
       const rss = sampleRss((service as ServiceProcess).pid);
+      const cpu = await cpuMeter(db.sql, db.name, (service as ServiceProcess).pid);
       const { latenciesMs, seconds, failures } = await send(requests, concurrency);
+      const used = await cpu.stop();
       const errors = [...failures.values()].reduce((sum, n) => sum + n, 0);
       const figures = summarise(latenciesMs, rows, seconds, errors);
       const phase: PhaseResult = {
@@ -117,6 +130,8 @@ async function main(): Promise<void> {
         peakRssBytes: rss.stop(),
         ratioToCeiling: ceiling === undefined ? undefined : figures.rowsPerSecond / ceiling.figures.rowsPerSecond,
         failures: Object.fromEntries(failures),
+        serviceCpuMsPerBatch: used.serviceMs / requests.length,
+        databaseCpuMsPerBatch: used.databaseMs / requests.length,
       };
       phases.push(phase);
       return phase;
@@ -171,6 +186,7 @@ async function main(): Promise<void> {
       settings: {
         quick: args.quick,
         servicePoolMax: poolMax ?? 'default',
+        serviceNodeFlags: nodeFlags.join(' ') || 'none',
         throughputConcurrency: THROUGHPUT_CONCURRENCY,
         latencyConcurrency: LATENCY_CONCURRENCY,
         preloadedRows: sizes.preload,

@@ -1,6 +1,10 @@
 import { expect } from 'chai';
+import { createLogger } from '../../src/adapters/logger.js';
+import { Migrator } from '../../src/adapters/persistence/postgres/migrator.js';
+import { SchemaReadiness } from '../../src/adapters/persistence/postgres/schema-readiness.js';
 import { request } from '../support/http-request.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { testDatabase } from '../support/test-database.js';
 import { startUnreachableApp, type UnreachableApp } from '../support/unreachable-app.js';
 
 describe('GET /healthz and /readyz', () => {
@@ -52,19 +56,11 @@ describe('GET /healthz and /readyz', () => {
 
   describe('schema readiness', () => {
     it('is not ready before its migrations ran, and ready after', async () => {
-      const { createScratchDatabase } = await import('../support/test-database.js');
-      const scratch = await createScratchDatabase();
-      const { SchemaReadiness } = await import('../../src/adapters/persistence/postgres/schema-readiness.js');
-      const { Migrator } = await import('../../src/adapters/persistence/postgres/migrator.js');
-      const { createLogger } = await import('../../src/adapters/logger.js');
-      try {
-        const readiness = new SchemaReadiness(scratch.database.sql, new Migrator(scratch.database.sql), createLogger('silent'));
-        expect(await readiness.ready()).to.equal(false);
-        await readiness.migrateUntilDone();
-        expect(await readiness.ready()).to.equal(true);
-      } finally {
-        await scratch.database.close();
-      }
+      const { sql } = (await testDatabase()).database;
+      const readiness = new SchemaReadiness(sql, new Migrator(sql), createLogger('silent'));
+      expect(await readiness.ready()).to.equal(false);
+      await readiness.migrateUntilDone();
+      expect(await readiness.ready()).to.equal(true);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { secretKey } from '../../src/adapters/auth/verification-key.js';
 import { JwtVerifier } from '../../src/adapters/auth/jwt-verifier.js';
+import { signToken } from '../../src/adapters/auth/token-signer.js';
 import { createHttpApp } from '../../src/adapters/http/http-app.js';
 import { listen, type RunningServer } from '../../src/adapters/http/http-server.js';
 import { createLogger } from '../../src/adapters/logger.js';
@@ -26,7 +27,6 @@ async function appFailingWith(error: () => unknown): Promise<{ server: RunningSe
     corsOrigins: undefined,
   });
   const server = await listen(app, '127.0.0.1', 0);
-  const { signToken } = await import('../../src/adapters/auth/token-signer.js');
   return { server, token: () => signToken(TEST_SECRET, { sub: 'alice', ttlSeconds: 60 }) };
 }
 

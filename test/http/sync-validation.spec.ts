@@ -222,7 +222,7 @@ describe('POST /api/v1/data/sync: what a request body must be', () => {
     });
 
     it('too_many_records for either array over the record limit', async () => {
-      const four = Array.from({ length: 4 }, () => pageVisit({ title: '' , url: 'a:'}));
+      const four = Array.from({ length: 4 }, () => pageVisit({ title: '', url: 'a:' }));
       expectError(await postSmall(JSON.stringify({ pageVisits: four })), 413, 'too_many_records');
       expectError(await postSmall(JSON.stringify({ tabAggregates: [{}, {}, {}, {}] })), 413, 'too_many_records');
       const three = four.slice(0, 3);

@@ -9,6 +9,7 @@ import { errorHandler } from '../../src/adapters/http/error-handler.js';
 import { createLogger } from '../../src/adapters/logger.js';
 import { pageVisit } from '../support/records.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { testDatabase } from '../support/test-database.js';
 
 function visits(count: number) {
   return Array.from({ length: count }, () => pageVisit());
@@ -77,7 +78,6 @@ describe('protection: per-user rate limits', () => {
       expect(refused.status).to.equal(429);
       expect(refused.body.code).to.equal('rate_limited');
       expect(Number(refused.headers.get('retry-after'))).to.be.within(1, 60);
-      const { testDatabase } = await import('../support/test-database.js');
       const { database } = await testDatabase();
       const [{ count }] = (await database.sql`
         SELECT count(*)::int AS count FROM page_visits WHERE id = ANY(${database.sql.array(refusedBatch.map((v) => v.id))}::uuid[])
@@ -128,6 +128,7 @@ describe('protection: per-user rate limits', () => {
           // Half a JSON body now, the rest when the test says so: the batch stays in flight.
           controller.enqueue(new TextEncoder().encode('{"pageVisits": ['));
           finishBody = () => {
+            finishBody = () => {};
             controller.enqueue(new TextEncoder().encode(`${JSON.stringify(pageVisit())}]}`));
             controller.close();
           };

@@ -3,8 +3,7 @@ import { signToken } from '../../src/adapters/auth/token-signer.js';
 import { listen, type RunningServer } from '../../src/adapters/http/http-server.js';
 import { createLogger } from '../../src/adapters/logger.js';
 import { loadConfig } from '../../src/config.js';
-import { buildContainer } from '../../src/main.js';
-import { TOKENS } from '../../src/main.js';
+import { buildContainer, TOKENS } from '../../src/main.js';
 import { TEST_SECRET } from './test-app.js';
 
 /** Nothing listens on port 1: every connection is refused at once. */

@@ -15,11 +15,22 @@ export interface Answer {
 export const SYNC_PATH = '/api/v1/data/sync';
 
 export async function post(baseUrl: string, token: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(`${baseUrl}${SYNC_PATH}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...headers },
-    body,
-  });
+  const send = () =>
+    fetch(`${baseUrl}${SYNC_PATH}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...headers },
+      body,
+    });
+  let response: Response;
+  try {
+    response = await send();
+  } catch (error) {
+    // A pooled keep-alive socket that the server closed for idleness just as it was reused:
+    // the request never reached the service. The extension retries such a network error;
+    // so does the test, once. Fault tests use their own retry loop (load.ts).
+    if (!isConnectionReset(error)) throw error;
+    response = await send();
+  }
   const text = await response.text();
   let json: unknown;
   try {
@@ -32,4 +43,9 @@ export async function post(baseUrl: string, token: string, body: string | Uint8A
 
 export function tokenFor(secret: string, sub: string, ttlSeconds = 3600): Promise<string> {
   return signToken(secret, { sub, ttlSeconds, issuer: undefined, audience: undefined });
+}
+
+function isConnectionReset(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return error instanceof TypeError && ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(String(cause?.code));
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { RawJson, type WireValue } from './wire-json.js';
+import { Entries, RawJson, type WireValue } from './wire-json.js';
 import { INT4_MAX } from './wire-records.js';
 
 /**
@@ -133,7 +133,17 @@ const generatedFieldMutation: fc.Arbitrary<Omit<FieldMutation, 'kind'>> = fc.one
     }),
 );
 
+/** Values the schema accepts and only the stored data refutes: another user's ids, a page visit that does not exist. */
+const STORAGE_MUTATIONS: Omit<FieldMutation, 'kind'>[] = [
+  { type: 'pageVisit', field: 'id', value: new Foreign('pageVisit') },
+  { type: 'tabAggregate', field: 'id', value: new Foreign('tabAggregate') },
+  { type: 'tabAggregate', field: 'page_visit_id', value: new Foreign('pageVisit') },
+  { type: 'tabAggregate', field: 'page_visit_id', value: new Foreign('tabAggregate') },
+  { type: 'tabAggregate', field: 'page_visit_id', value: new Fresh() },
+];
+
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  { arbitrary: fc.tuple(fc.constantFrom(...STORAGE_MUTATIONS), fc.nat()).map(([m, at]) => ({ kind: 'field' as const, ...m, at })), weight: 5 },
   { arbitrary: fc.tuple(fc.constantFrom(...FIELD_MUTATIONS), fc.nat()).map(([m, at]) => ({ kind: 'field' as const, ...m, at })), weight: 12 },
   { arbitrary: fc.tuple(generatedFieldMutation, fc.nat()).map(([m, at]) => ({ kind: 'field' as const, ...m, at })), weight: 4 },
   {
@@ -143,14 +153,11 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     weight: 2,
   },
   {
-    arbitrary: fc
-      .tuple(
-        fc.constantFrom('pageVisits' as const, 'tabAggregates' as const, 'body' as const),
-        fc.constantFrom<WireValue>(null, {}, 'x', 5, true, [], deepObject(3000)),
-        fc.nat(),
-      )
-      .filter(([field, value]) => !(field !== 'body' && Array.isArray(value)))
-      .map(([field, value, at]) => ({ kind: 'shape' as const, field, value, at })),
+    // The body must be an object; pageVisits and tabAggregates must be arrays.
+    arbitrary: fc.oneof(
+      fc.tuple(fc.constant('body' as const), fc.constantFrom<WireValue>(null, 'x', 5, true, [], deep(3000))),
+      fc.tuple(fc.constantFrom('pageVisits' as const, 'tabAggregates' as const), fc.constantFrom<WireValue>(null, {}, 'x', 5, true, deepObject(3000))),
+    ).chain(([field, value]) => fc.nat().map((at) => ({ kind: 'shape' as const, field, value, at }))),
     weight: 1,
   },
   { arbitrary: fc.nat().map((at) => ({ kind: 'activeAboveTotal' as const, at })), weight: 1 },
@@ -163,7 +170,22 @@ export interface ForeignIds {
 
 export interface Expectation {
   type: 'pageVisit' | 'tabAggregate' | 'batch';
-  index: number | null;
+  /**
+   * Indexes of which at least one must be named: the mutated record and the other entries
+   * with its id (a batch that repeats an id is read as a sequence, so the conflict may be
+   * reported at a repeat). Null for the batch shape.
+   */
+  indexes: number[] | null;
+}
+
+/** The mutated position and every other position holding the same id. */
+function sameId(list: WireValue[], index: number): number[] {
+  const idOf = (record: WireValue | undefined) =>
+    record !== null && typeof record === 'object' && !Array.isArray(record) && !(record instanceof RawJson) && !(record instanceof Entries)
+      ? String(record['id']).toLowerCase()
+      : undefined;
+  const id = idOf(list[index]);
+  return list.flatMap((record, i) => (i === index || (id !== undefined && idOf(record) === id) ? [i] : []));
 }
 
 /**
@@ -180,31 +202,33 @@ export function applyMutation(
   const body = (): WireValue => ({ pageVisits, tabAggregates });
   switch (m.kind) {
     case 'shape':
-      if (m.field === 'body') return { body: m.value, expect: { type: 'batch', index: null } };
-      return { body: { pageVisits, tabAggregates, [m.field]: m.value }, expect: { type: 'batch', index: null } };
+      if (m.field === 'body') return { body: m.value, expect: { type: 'batch', indexes: null } };
+      return { body: { pageVisits, tabAggregates, [m.field]: m.value }, expect: { type: 'batch', indexes: null } };
     case 'record': {
       const list: WireValue[] = m.type === 'pageVisit' ? pageVisits : tabAggregates;
       const index = m.at % list.length;
+      const indexes = sameId(list, index);
       list[index] = m.value;
-      return { body: body(), expect: { type: m.type, index } };
+      return { body: body(), expect: { type: m.type, indexes } };
     }
     case 'activeAboveTotal': {
       const index = m.at % tabAggregates.length;
       const record = tabAggregates[index] as Record<string, WireValue>;
       record['total_time_seconds'] = 10;
       record['active_time_seconds'] = 11;
-      return { body: body(), expect: { type: 'tabAggregate', index } };
+      return { body: body(), expect: { type: 'tabAggregate', indexes: sameId(tabAggregates, index) } };
     }
     case 'field': {
       const list = m.type === 'pageVisit' ? pageVisits : tabAggregates;
       const index = m.at % list.length;
+      const indexes = sameId(list, index);
       const record = list[index] as Record<string, WireValue>;
       const value = m.value;
       if (value instanceof Remove) delete record[m.field];
       else if (value instanceof Foreign) record[m.field] = foreign[value.type];
       else if (value instanceof Fresh) record[m.field] = randomUUID();
       else record[m.field] = value;
-      return { body: body(), expect: { type: m.type, index } };
+      return { body: body(), expect: { type: m.type, indexes } };
     }
   }
 }
