@@ -9,6 +9,16 @@ import { testDatabase } from './test-database.js';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
 
+/** The environment of every in-process test service. Rate limits are off unless a test turns
+ * them on: suites send bursts of one user's batches. */
+export const TEST_ENV: Record<string, string> = {
+  JWT_SECRET: TEST_SECRET,
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+  RATE_LIMIT_RECORDS_PER_MINUTE: '0',
+  SYNC_MAX_CONCURRENT_PER_USER: '0',
+};
+
 export interface TestApp {
   url: string;
   config: Config;
@@ -32,15 +42,7 @@ export interface TestAppOptions {
 
 /** The real service on a real listening port, wired by the production container builder. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  // Rate limits are off unless a test turns them on: suites send bursts of one user's batches.
-  const config = loadConfig({
-    JWT_SECRET: TEST_SECRET,
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
-    RATE_LIMIT_RECORDS_PER_MINUTE: '0',
-    SYNC_MAX_CONCURRENT_PER_USER: '0',
-    ...options.env,
-  });
+  const config = loadConfig({ ...TEST_ENV, ...options.env });
   const logger = options.logger ?? createLogger(config.logLevel);
   const persistence = options.persistence ?? 'postgres';
   const database = persistence === 'postgres' ? (await testDatabase()).database : undefined;

@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config.js';
 import { buildContainer, TOKENS, type AppContainer } from '../../../src/main.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { createScratchDatabase } from '../../support/test-database.js';
-import { TEST_SECRET } from '../../support/test-app.js';
+import { TEST_ENV, TEST_SECRET } from '../../support/test-app.js';
 
 /**
  * The real service whose only way to its database is a loopback proxy the test can cut:
@@ -33,11 +33,7 @@ export async function startServiceBehindProxy(options: { cutBeforeStart: boolean
   if (options.cutBeforeStart) proxy.cut();
   const sql = backend.viaProxy(proxy.port);
   const config = loadConfig({
-    JWT_SECRET: TEST_SECRET,
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
-    RATE_LIMIT_RECORDS_PER_MINUTE: '0',
-    SYNC_MAX_CONCURRENT_PER_USER: '0',
+    ...TEST_ENV,
     DATABASE_ACQUIRE_TIMEOUT_MS: '1500',
     ...options.env,
   });

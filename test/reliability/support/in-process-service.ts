@@ -4,7 +4,7 @@ import { createLogger } from '../../../src/adapters/logger.js';
 import type { Database } from '../../../src/adapters/persistence/postgres/database.js';
 import { loadConfig } from '../../../src/config.js';
 import { buildContainer, TOKENS } from '../../../src/main.js';
-import { TEST_SECRET } from '../../support/test-app.js';
+import { TEST_ENV } from '../../support/test-app.js';
 
 /**
  * The service wired by the production container builder on a database of the test's own
@@ -18,11 +18,7 @@ export interface InProcessService {
 
 export async function startServiceOn(database: Database): Promise<InProcessService> {
   const config = loadConfig({
-    JWT_SECRET: TEST_SECRET,
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
-    RATE_LIMIT_RECORDS_PER_MINUTE: '0',
-    SYNC_MAX_CONCURRENT_PER_USER: '0',
+    ...TEST_ENV,
   });
   const app = await buildContainer(config, createLogger(config.logLevel), { database });
   const server = await listen(await app.container.getAsync<Koa>(TOKENS.HttpApp), '127.0.0.1', 0);
