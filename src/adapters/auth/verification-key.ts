@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, importJWK, type JWK, type JWTVerifyGetKey } from 'jose';
 
 /**
@@ -6,14 +6,15 @@ import { createRemoteJWKSet, importJWK, type JWK, type JWTVerifyGetKey } from 'j
  * token is never checked against a public key (algorithm confusion) and `none` never passes.
  */
 export type VerificationKey =
-  | { kind: 'secret'; key: Uint8Array; algorithms: string[] }
+  | { kind: 'secret'; key: KeyObject; algorithms: string[] }
   | { kind: 'public'; key: Awaited<ReturnType<typeof importJWK>> | KeyObject; algorithms: string[] }
   | { kind: 'jwks'; key: JWTVerifyGetKey; algorithms: string[] };
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 
+/** Imported once: given raw bytes, jose would import the key again for every token. */
 export function secretKey(secret: string): VerificationKey {
-  return { kind: 'secret', key: new TextEncoder().encode(secret), algorithms: ['HS256'] };
+  return { kind: 'secret', key: createSecretKey(Buffer.from(secret, 'utf8')), algorithms: ['HS256'] };
 }
 
 export function jwksKey(url: string): VerificationKey {
