@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import postgres from 'postgres';
 import { openDatabase, type Database } from '../../../src/adapters/persistence/postgres/database.js';
+import { classifySqlError } from '../../../src/adapters/persistence/postgres/sql-errors.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 import { TEST_SECRET } from '../../support/test-app.js';
 import { createScratchDatabase, type TestDatabase } from '../../support/test-database.js';
@@ -41,9 +42,25 @@ const acknowledged = (load: Load) => load.batches.filter((b) => b.acknowledged).
 async function stopAndAudit(run: ClientRun, load: Load, sql: postgres.Sql): Promise<void> {
   run.stop.requested = true;
   await run.done;
-  const audit = await auditLoad(sql, load);
+  const audit = await auditAfterFaults(sql, load);
   expect(audit.lost, 'batches answered 200 but not stored').to.equal(0);
   expect(audit.partial, 'batches partially stored').to.equal(0);
+}
+
+/**
+ * The audit reads through the pool whose connections the faults kill: an idle connection
+ * terminated a moment ago fails the one query sent on it (ECONNRESET, 57P01), so the audit is
+ * asked again on a fresh connection rather than failing the test for the fault it injected.
+ */
+async function auditAfterFaults(sql: postgres.Sql, load: Load): ReturnType<typeof auditLoad> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await auditLoad(sql, load);
+    } catch (error) {
+      if (attempt >= 5 || classifySqlError(error) !== 'unavailable') throw error;
+      await sleep(200);
+    }
+  }
 }
 
 /** Clients resumed until every batch is acknowledged; then every row is there exactly once. */
@@ -51,7 +68,7 @@ async function finishAndAudit(load: Load, url: () => string, sql: postgres.Sql, 
   const last = runClients(load, url);
   runs.push(last);
   await last.done;
-  const audit = await auditLoad(sql, load);
+  const audit = await auditAfterFaults(sql, load);
   expect(audit.acknowledged).to.equal(load.batches.length);
   expect(audit.present).to.equal(load.batches.length);
   expect(audit.lost).to.equal(0);
@@ -190,7 +207,7 @@ export function faultSuite(scale: FaultScale): void {
       expect(up.status).to.equal(200);
       batch.acknowledged = true;
       count('batchesAcknowledged');
-      const audit = await auditLoad(scratch.database.sql, load);
+      const audit = await auditAfterFaults(scratch.database.sql, load);
       expect([audit.present, audit.lost, audit.partial]).to.deep.equal([1, 0, 0]);
       await service.kill('SIGTERM');
       expect(service.child.exitCode, service.output().slice(-1000)).to.equal(0);
