@@ -1,23 +1,12 @@
+import type { PageVisit } from '../src/domain/page-visit.js';
+import type { TabAggregate } from '../src/domain/tab-aggregate.js';
 /**
  * Deterministic wire records of realistic size, so that every run (and the ceiling and the
  * service within one run) works on the same rows.
  */
-export interface WirePageVisit {
-  id: string;
-  url: string;
-  title: string;
-  visited_at: string;
-  source_page_visit_id: string | null;
-}
-
-export interface WireTabAggregate {
-  id: string;
-  page_visit_id: string;
-  total_time_seconds: number;
-  active_time_seconds: number;
-  scroll_depth_percent: number | null;
-  closed_at: string;
-}
+// The wire shape of a valid record is the domain's validated shape.
+export type WirePageVisit = PageVisit;
+export type WireTabAggregate = TabAggregate;
 
 export interface BenchBatch {
   userId: string;

@@ -2,6 +2,7 @@
 export const figures = {
   casesTried: 0,
   requestsSent: 0,
+  requestsTimedOut: 0,
   faultsInjected: 0,
   batchesAcknowledged: 0,
   rowsAudited: 0,

@@ -14,12 +14,19 @@ export interface Answer {
 
 export const SYNC_PATH = '/api/v1/data/sync';
 
-export async function post(baseUrl: string, token: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
+export async function post(
+  baseUrl: string,
+  token: string,
+  body: string | Uint8Array,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Answer> {
   const send = () =>
     fetch(`${baseUrl}${SYNC_PATH}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...headers },
       body,
+      ...(signal === undefined ? {} : { signal }),
     });
   let response: Response;
   try {

@@ -69,6 +69,8 @@ export interface ClientRun {
   done: Promise<void>;
 }
 
+const CLIENT_TIMEOUT_MS = 30_000;
+
 /** Starts one client per user. `baseUrl` is read before each request, so it may change. */
 export function runClients(load: Load, baseUrl: () => string, retryDelayMs = 50): ClientRun {
   const run: ClientRun = { unexpected: [], retries: 0, stop: { requested: false }, done: Promise.resolve() };
@@ -81,11 +83,14 @@ export function runClients(load: Load, baseUrl: () => string, retryDelayMs = 50)
         let body = '';
         try {
           count('requestsSent');
-          const answer = await post(baseUrl(), load.tokens.get(user) as string, batch.body);
+          // Like the extension, a client that gets no answer in time gives up and retries later
+          // (not a 200, so nothing may be assumed stored); counted, so a hang stays visible.
+          const answer = await post(baseUrl(), load.tokens.get(user) as string, batch.body, {}, AbortSignal.timeout(CLIENT_TIMEOUT_MS));
           status = answer.status;
           body = answer.text;
-        } catch {
-          status = 0; // connection refused or reset: not an answer, retry
+        } catch (error) {
+          if ((error as { name?: string }).name === 'TimeoutError') count('requestsTimedOut');
+          status = 0; // connection refused, reset or timed out: not an answer, retry
         }
         if (status === 200) {
           batch.acknowledged = true;
