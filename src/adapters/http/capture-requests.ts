@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Clock } from '../../application/ports.js';
 import type { CaptureSink } from '../capture/capture-writer.js';
-import { toHttpError } from './to-http-error.js';
+import { observeAnswer } from './observe-answer.js';
 
 /**
  * Around the sync handler, after authentication and the body parser: one NDJSON line per
@@ -12,19 +12,12 @@ import { toHttpError } from './to-http-error.js';
 export function captureRequests(sink: CaptureSink, clock: Clock): Middleware {
   return async (ctx, next) => {
     const time = clock.now().toISOString();
-    let status = 500;
-    try {
-      await next();
-      status = ctx.status;
-    } catch (error) {
-      status = toHttpError(error).status;
-      throw error;
-    } finally {
+    await observeAnswer(ctx, next, ({ status }) => {
       const raw = ctx.request.rawBody;
       if (typeof raw === 'string') {
         const head = JSON.stringify({ time, requestId: ctx.state['requestId'], userId: ctx.state['userId'], status });
         sink.write(`${head.slice(0, -1)},"batch":${raw.replace(/[\r\n]/g, ' ')}}`);
       }
-    }
+    });
   };
 }

@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { RETRY_AFTER_SECONDS } from './http-error.js';
 
 export interface ReadinessCheck {
   /** True when the database answers and its schema is up to date. */
@@ -21,7 +22,7 @@ export function readyz(check: ReadinessCheck): Middleware {
     const ready = await Promise.race([check.ready().catch(() => false), timedOut]);
     clearTimeout(timer);
     ctx.status = ready ? 200 : 503;
-    if (!ready) ctx.set('Retry-After', '5');
+    if (!ready) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
     // A 503 carries the contract's error fields too, so every client reads every error alike.
     ctx.body = ready
       ? { status: 'ready' }

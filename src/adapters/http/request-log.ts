@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 import type { SyncBatchResult } from '../../application/sync-batch.js';
 import type { Logger } from '../logger.js';
 import { matchedRoute } from './matched-route.js';
-import { toHttpError } from './to-http-error.js';
+import { observeAnswer } from './observe-answer.js';
 
 /**
  * One JSON line per request. It names the route template, never the query string, headers
@@ -12,15 +12,7 @@ import { toHttpError } from './to-http-error.js';
 export function requestLog(logger: Logger): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
-    let errorCode: string | undefined;
-    let status: number | undefined;
-    try {
-      await next();
-    } catch (thrown) {
-      const error = toHttpError(thrown);
-      ({ status, code: errorCode } = error);
-      throw thrown;
-    } finally {
+    await observeAnswer(ctx, next, ({ status, code }) => {
       const result = ctx.state['syncResult'] as SyncBatchResult | undefined;
       logger.info(
         {
@@ -28,14 +20,14 @@ export function requestLog(logger: Logger): Middleware {
           userId: ctx.state['userId'],
           method: ctx.method,
           route: matchedRoute(ctx),
-          status: status ?? ctx.status,
+          status,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
-          ...(errorCode === undefined ? {} : { code: errorCode }),
+          ...(code === undefined ? {} : { code }),
           ...(result === undefined ? {} : summarize(result)),
         },
         'request',
       );
-    }
+    });
   };
 }
 
