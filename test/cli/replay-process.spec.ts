@@ -1,36 +1,15 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildProgram } from '../../src/adapters/cli/program.js';
+import { runCli } from '../support/cli-process.js';
 import { pageVisit, tabAggregate } from '../support/records.js';
 import { userRows } from '../support/table-rows.js';
 import { testDatabase } from '../support/test-database.js';
 
-const BIN = fileURLToPath(new URL('../../bin/browsing-sync.mjs', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'silent', ...env }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const run = (args: string[], env: Record<string, string>) => runCli(args, env);
 
 describe('browsing-sync replay (as a child process)', function () {
   this.timeout(120_000);

@@ -1,12 +1,11 @@
 import { expect } from 'chai';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
 import postgres from 'postgres';
 import { DEV_SECRET_FILE } from '../../src/adapters/auth/dev-secret.js';
@@ -14,32 +13,12 @@ import { JwtVerifier } from '../../src/adapters/auth/jwt-verifier.js';
 import { verificationKeyFromConfig } from '../../src/adapters/auth/key-from-config.js';
 import { secretKey } from '../../src/adapters/auth/verification-key.js';
 import { loadConfig } from '../../src/config.js';
+import { REPO_ROOT, runCli } from '../support/cli-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'browsing-sync.mjs');
-const MIGRATIONS = readdirSync(join(ROOT, 'migrations')).filter((name) => name.endsWith('.sql')).sort();
+const MIGRATIONS = readdirSync(join(REPO_ROOT, 'migrations')).filter((name) => name.endsWith('.sql')).sort();
 const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The package's command in a child process, with only the environment given (no inherited JWT or database settings). */
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', LOG_LEVEL: 'silent', ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, env, 60_000);
 
 const verifierFor = (secret: string, options: { issuer?: string; audience?: string } = {}) =>
   new JwtVerifier(secretKey(secret), { issuer: options.issuer, audience: options.audience, clockToleranceSeconds: 0 });
