@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const BIN = fileURLToPath(new URL('../bin/browsing-sync.mjs', import.meta.url));
+const BUILD = fileURLToPath(new URL('../scripts/build.mjs', import.meta.url));
+/** What `npm start` runs. */
+const ENTRY = fileURLToPath(new URL('../dist/adapters/cli/main.js', import.meta.url));
 
 export interface ServiceOptions {
   databaseUrl: string;
@@ -20,7 +22,7 @@ export interface ServiceOptions {
   nodeFlags?: string[];
 }
 
-/** The service as users run it: `node bin/browsing-sync.mjs serve`, in a process of its own. */
+/** The service as `npm start` runs it (built, then `node dist/adapters/cli/main.js serve`), in a process of its own. */
 export interface ServiceProcess {
   baseUrl: string;
   pid: number;
@@ -28,13 +30,14 @@ export interface ServiceProcess {
 }
 
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
+  execFileSync(process.execPath, [BUILD], { stdio: 'inherit' });
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'browsing-sync-bench-'));
   const nodeArgs = [
     ...(options.nodeFlags ?? []),
     ...(options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]),
   ];
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, ENTRY, 'serve'], {
     env: {
       PATH: process.env['PATH'],
       NODE_ENV: 'production',

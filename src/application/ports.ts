@@ -51,6 +51,8 @@ export const rollback = <T>(value: T): Decision<T> => ({ commit: false, value })
 /**
  * One transaction. `work` may run more than once: adapters retry it from the start on
  * transient conflicts (deadlock, serialization failure), so it must not keep state outside.
+ * Repository calls take effect in the order they are made, even when `work` does not wait
+ * for one before making the next: a tabAggregate sees the pageVisits upserted before it.
  */
 export interface UnitOfWork {
   run<T>(work: (repositories: Repositories) => Promise<Decision<T>>): Promise<T>;

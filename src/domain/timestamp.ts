@@ -40,14 +40,22 @@ export function parseTimestamp(text: string): TimestampResult {
     return { ok: false, code: 'invalid_value', message: 'is not a real calendar instant' };
   }
 
+  if (m[8] === undefined) {
+    // Already UTC, as clients mostly send it (Date#toISOString): the text is the canonical
+    // form but for the fraction and the letter case, and no Date needs to be built.
+    if (year < 1) return outOfRange();
+    return { ok: true, canonical: `${text.slice(0, 10)}T${text.slice(11, 19)}.${fraction}Z` };
+  }
   const offsetMs = offsetSign * (offsetHours * 60 + offsetMinutes) * MS_PER_MINUTE;
   const utc = new Date(localTime(year, month, day, hour, minute, second) - offsetMs);
   const utcYear = utc.getUTCFullYear();
-  if (utcYear < 1 || utcYear > 9999) {
-    return { ok: false, code: 'out_of_range', message: 'must be between 0001-01-01 and 9999-12-31 (UTC)' };
-  }
+  if (utcYear < 1 || utcYear > 9999) return outOfRange();
   // toISOString writes years 0001-9999 with four digits: "YYYY-MM-DDTHH:MM:SS.mmmZ".
   return { ok: true, canonical: `${utc.toISOString().slice(0, 19)}.${fraction}Z` };
+}
+
+function outOfRange(): TimestampResult {
+  return { ok: false, code: 'out_of_range', message: 'must be between 0001-01-01 and 9999-12-31 (UTC)' };
 }
 
 /** Milliseconds since the epoch of a wall-clock time read as UTC. */

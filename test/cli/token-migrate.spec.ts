@@ -20,8 +20,8 @@ const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 
 const cli = (args: string[], env: Record<string, string>) => runCli(args, env, 60_000);
 
-const verifierFor = (secret: string, options: { issuer?: string; audience?: string } = {}) =>
-  new JwtVerifier(secretKey(secret), { issuer: options.issuer, audience: options.audience, clockToleranceSeconds: 0 });
+const verifierFor = async (secret: string, options: { issuer?: string; audience?: string } = {}) =>
+  new JwtVerifier(await secretKey(secret), { issuer: options.issuer, audience: options.audience, clockToleranceSeconds: 0 });
 
 describe('CLI: token and migrate', function () {
   // Every run starts a Node process with tsx (and, for migrate, an embedded database).
@@ -40,14 +40,14 @@ describe('CLI: token and migrate', function () {
       const token = run.stdout.trim();
       expect(token.split('.')).to.have.length(3);
       const secret = (await readFile(join(dataDir, DEV_SECRET_FILE), 'utf8')).trim();
-      expect(await verifierFor(secret).verify(token)).to.equal('alice');
+      expect(await (await verifierFor(secret)).verify(token)).to.equal('alice');
       // The key a dev server on this DATA_DIR would verify with.
       const serverKey = await verificationKeyFromConfig(loadConfig({ DATA_DIR: dataDir }), () => {});
       const serverVerifier = new JwtVerifier(serverKey, { issuer: undefined, audience: undefined, clockToleranceSeconds: 30 });
       expect(await serverVerifier.verify(token)).to.equal('alice');
       // A second token uses the same secret (the server started later accepts both).
       const again = await cli(['token', '--sub', 'bob'], { DATA_DIR: dataDir });
-      expect(await verifierFor(secret).verify(again.stdout.trim())).to.equal('bob');
+      expect(await (await verifierFor(secret)).verify(again.stdout.trim())).to.equal('bob');
     });
 
     it('signs with JWT_SECRET and the configured iss and aud, for the requested lifetime', async () => {
@@ -59,7 +59,7 @@ describe('CLI: token and migrate', function () {
       });
       expect(run.code, run.stderr).to.equal(0);
       const token = run.stdout.trim();
-      expect(await verifierFor(SECRET, { issuer: 'https://auth.example', audience: 'browsing-sync' }).verify(token)).to.equal('carol');
+      expect(await (await verifierFor(SECRET, { issuer: 'https://auth.example', audience: 'browsing-sync' })).verify(token)).to.equal('carol');
       const claims = decodeJwt(token);
       expect((claims.exp as number) - (claims.iat as number)).to.equal(900);
     });

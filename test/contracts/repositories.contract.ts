@@ -160,6 +160,16 @@ export function repositoryContract(name: string, setup: () => Promise<Repository
         expect(outcome.get(a.id)).to.equal('inserted');
       });
 
+      it('applies calls in the order they are made, also when the first is not awaited', async () => {
+        const v = visit();
+        const a = aggregate(v.id);
+        const [visits, aggregates] = await inTx((r) =>
+          Promise.all([r.pageVisits.upsert('alice', [v], T0), r.tabAggregates.upsert('alice', [a], T0)]),
+        );
+        expect(visits.get(v.id)).to.equal('inserted');
+        expect(aggregates.get(a.id)).to.equal('inserted');
+      });
+
       it('refuses a page visit that does not exist, or is another user’s', async () => {
         const bobs = visit();
         await putVisits('bob', [bobs]);

@@ -20,7 +20,7 @@ async function appFailingWith(error: () => unknown): Promise<{ server: RunningSe
   const failing: UnitOfWork = { run: () => Promise.reject(error()) };
   const app = createHttpApp({
     syncBatch: new SyncBatch(failing, { now: () => new Date() }, { maxRecordsPerType: 1000 }),
-    verifier: new JwtVerifier(secretKey(TEST_SECRET), { issuer: undefined, audience: undefined, clockToleranceSeconds: 0 }),
+    verifier: new JwtVerifier(await secretKey(TEST_SECRET), { issuer: undefined, audience: undefined, clockToleranceSeconds: 0 }),
     readiness: { ready: async () => true },
     logger: createLogger('silent'),
     maxBodyBytes: 1024 * 1024,

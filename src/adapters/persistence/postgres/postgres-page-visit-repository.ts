@@ -1,17 +1,20 @@
 import type postgres from 'postgres';
 import type { PageVisitOutcome, PageVisitRepository, Stored } from '../../../application/ports.js';
 import type { PageVisit } from '../../../domain/page-visit.js';
-import { settled } from './settled-outcomes.js';
 
-type OutcomeRow = { id: string; outcome: PageVisitOutcome | null };
+type OutcomeRow = { id: string; outcome: PageVisitOutcome };
 
 /**
- * One statement per batch: unnest typed arrays (a stable statement shape), insert in id
- * order (a stable lock order), and let the ON CONFLICT guard decide what is written:
- * only the same user's rows, only when the content differs. Rows the statement's snapshot
- * already shows as identical or as another user's never reach the INSERT: ON CONFLICT DO
- * UPDATE locks every conflicting row even when its WHERE refuses the update, and a row lock
- * is a write (tuple header, WAL), which made re-sends slower than first sends.
+ * One statement per batch. Each incoming id is looked up once (an index probe); the new ones
+ * go to a plain INSERT, the cheapest way to write them (unnest of typed arrays: a stable
+ * statement shape; id order: a stable lock order); the user's own ids are updated only when
+ * their content differs (last write wins), so a re-sent record is never locked or written;
+ * another user's ids are reported and left untouched. The statement answers for the ids that
+ * were already stored; every other id was inserted.
+ *
+ * No ON CONFLICT: it costs every insert a second index check, and a row another transaction
+ * commits between this statement's snapshot and its insert is better handled by the unit of
+ * work: the unique violation (23505) retries the whole transaction, which then sees the row.
  */
 export class PostgresPageVisitRepository implements PageVisitRepository {
   constructor(private readonly sql: postgres.ISql) {}
@@ -30,51 +33,47 @@ export class PostgresPageVisitRepository implements PageVisitRepository {
       ),
       classified AS (
         SELECT i.*, s.user_id AS owner,
-          s.user_id IS NOT NULL
-            AND (s.url, s.title, s.visited_at, s.source_page_visit_id)
-                IS NOT DISTINCT FROM (i.url, i.title, i.visited_at, i.source_page_visit_id) AS same
+          (s.url, s.title, s.visited_at, s.source_page_visit_id)
+            IS NOT DISTINCT FROM (i.url, i.title, i.visited_at, i.source_page_visit_id) AS same
         FROM input i
         LEFT JOIN page_visits s ON s.id = i.id
       ),
-      written AS (
-        INSERT INTO page_visits AS p
-          (id, user_id, url, title, visited_at, source_page_visit_id, created_at, updated_at)
+      inserted AS (
+        INSERT INTO page_visits (id, user_id, url, title, visited_at, source_page_visit_id, created_at, updated_at)
         SELECT id, ${userId}, url, title, visited_at, source_page_visit_id, ${now}, ${now}
         FROM classified
-        WHERE owner IS NULL OR (owner = ${userId} AND NOT same)
+        WHERE owner IS NULL
         ORDER BY id
-        ON CONFLICT (id) DO UPDATE SET
-          url = excluded.url,
-          title = excluded.title,
-          visited_at = excluded.visited_at,
-          source_page_visit_id = excluded.source_page_visit_id,
+      ),
+      updated AS (
+        UPDATE page_visits s SET
+          url = c.url,
+          title = c.title,
+          visited_at = c.visited_at,
+          source_page_visit_id = c.source_page_visit_id,
           -- Never back: a batch that read the clock earlier may commit later.
-          updated_at = GREATEST(p.updated_at, excluded.updated_at)
-        WHERE p.user_id = excluded.user_id
-          AND (p.url, p.title, p.visited_at, p.source_page_visit_id)
-              IS DISTINCT FROM (excluded.url, excluded.title, excluded.visited_at, excluded.source_page_visit_id)
-        RETURNING p.id, p.xmax = 0 AS inserted
+          updated_at = GREATEST(s.updated_at, ${now})
+        FROM classified c
+        WHERE s.id = c.id AND c.owner = ${userId} AND NOT c.same
+          -- Checked again on the row as it is when locked: a concurrent batch may have changed it.
+          AND s.user_id = ${userId}
+          AND (s.url, s.title, s.visited_at, s.source_page_visit_id)
+              IS DISTINCT FROM (c.url, c.title, c.visited_at, c.source_page_visit_id)
+        RETURNING s.id
       )
       SELECT c.id,
         CASE
-          WHEN w.id IS NOT NULL THEN CASE WHEN w.inserted THEN 'inserted' ELSE 'updated' END
+          WHEN u.id IS NOT NULL THEN 'updated'
           WHEN c.owner = ${userId} THEN 'unchanged'
-          WHEN c.owner IS NOT NULL THEN 'id_conflict'
+          ELSE 'id_conflict'
         END AS outcome
       FROM classified c
-      LEFT JOIN written w ON w.id = c.id
+      LEFT JOIN updated u ON u.id = c.id
+      WHERE c.owner IS NOT NULL
     `;
-    const outcomes = new Map(rows.map((row) => [row.id, row.outcome]));
-    const unseen = rows.filter((row) => row.outcome === null).map((row) => row.id);
-    if (unseen.length > 0) {
-      // Rows committed by a concurrent transaction after this statement's snapshot: ON CONFLICT
-      // saw and locked them, the snapshot did not. A new statement sees them.
-      const owners = await sql<{ id: string; user_id: string }[]>`
-        SELECT id, user_id FROM page_visits WHERE id = ANY(${sql.array(unseen)}::uuid[])
-      `;
-      for (const row of owners) outcomes.set(row.id, row.user_id === userId ? 'unchanged' : 'id_conflict');
-    }
-    return settled(outcomes);
+    const outcomes = new Map<string, PageVisitOutcome>(visits.map((v) => [v.id, 'inserted']));
+    for (const row of rows) outcomes.set(row.id, row.outcome);
+    return outcomes;
   }
 
   async findById(id: string): Promise<Stored<PageVisit> | null> {

@@ -7,11 +7,10 @@ import { ServiceError } from '../../../application/errors.js';
 export type SqlErrorClass = 'transient' | 'unavailable' | 'rejected_value' | 'failure';
 
 /**
- * 40001/40P01: serialization failure and deadlock. 23505: every upsert names its conflict
- * target, so a unique violation can only come from a race ON CONFLICT does not arbitrate:
- * page_visits' UNIQUE (id, user_id), which the composite foreign key needs, is checked
- * without waiting like the primary key is. A retry sees the other row committed and takes the
- * ON CONFLICT path, as if the batches had come one after the other.
+ * 40001/40P01: serialization failure and deadlock. 23505: the upserts insert only the ids
+ * their snapshot did not show, so a unique violation means another transaction committed one
+ * of them in the meantime; a retry sees that row and treats it as known, as if the batches had
+ * come one after the other.
  */
 const TRANSIENT = new Set(['40001', '40P01', '23505']);
 const UNAVAILABLE = new Set([
