@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { join } from 'node:path';
 import { lockDataDir } from './data-dir-lock.js';
+import { SESSION_SETTINGS } from './session-settings.js';
 
 export interface EmbeddedPostgres {
   host: string;
@@ -17,6 +18,8 @@ export async function startEmbeddedPostgres(dataDir: string | undefined): Promis
   const unlock = dataDir === undefined ? async () => {} : await lockDataDir(dataDir);
   try {
     const db = await PGlite.create(dataDir === undefined ? undefined : join(dataDir, 'pgdata'));
+    // Its one session serves every connection, so these hold for all of them.
+    for (const [name, value] of Object.entries(SESSION_SETTINGS)) await db.query('SELECT set_config($1, $2, false)', [name, value]);
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
     await server.start();
     const [host = '127.0.0.1', port = ''] = server.getServerConn().split(':');

@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { SESSION_SETTINGS } from './session-settings.js';
 
 export type DatabaseTarget = { url: string; poolMax: number } | { host: string; port: number; poolMax: 1 };
 
@@ -9,7 +10,7 @@ export function createSql(target: DatabaseTarget): postgres.Sql {
     onnotice: () => {},
     connect_timeout: 10,
     idle_timeout: 60,
-    connection: { application_name: 'browsing-sync' },
+    connection: { application_name: 'browsing-sync', ...SESSION_SETTINGS },
   };
   return 'url' in target
     ? postgres(target.url, options)

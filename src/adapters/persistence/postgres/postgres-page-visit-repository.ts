@@ -54,9 +54,12 @@ export class PostgresPageVisitRepository implements PageVisitRepository {
           -- Never back: a batch that read the clock earlier may commit later.
           updated_at = GREATEST(s.updated_at, ${now})
         FROM classified c
+        -- Owners never change, so the snapshot's owner holds; the content is checked again
+        -- on the row as it is when locked, since a concurrent batch may have changed it.
         WHERE s.id = c.id AND c.owner = ${userId} AND NOT c.same
-          -- Checked again on the row as it is when locked: a concurrent batch may have changed it.
-          AND s.user_id = ${userId}
+          -- The ids as a list too, so that whichever side a plan starts from, it reaches
+          -- the rows by primary key (see session-settings.ts).
+          AND s.id = ANY (ARRAY(SELECT id FROM classified WHERE owner = ${userId} AND NOT same))
           AND (s.url, s.title, s.visited_at, s.source_page_visit_id)
               IS DISTINCT FROM (c.url, c.title, c.visited_at, c.source_page_visit_id)
         RETURNING s.id

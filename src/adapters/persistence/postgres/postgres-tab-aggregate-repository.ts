@@ -30,9 +30,9 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
       ),
       classified AS (
         SELECT i.*, s.user_id AS owner, s.page_visit_id AS stored_page_visit_id,
-          -- A subquery per row, not a join: one index probe each, whatever the user's history.
-          CASE WHEN s.id IS NULL THEN EXISTS (
-            SELECT 1 FROM page_visits p WHERE p.id = i.page_visit_id AND p.user_id = ${userId}
+          -- A subquery per row, by id alone: one probe each, whatever the user's history.
+          CASE WHEN s.id IS NULL THEN coalesce(
+            (SELECT p.user_id FROM page_visits p WHERE p.id = i.page_visit_id) = ${userId}, false
           ) END AS visit_known,
           NOT (
             s.total_time_seconds < i.total_time_seconds
@@ -60,10 +60,14 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
           -- Never back: a batch that read the clock earlier may commit later.
           updated_at = GREATEST(s.updated_at, ${now})
         FROM classified c
+        -- Owner and page visit never change, so the snapshot's hold; the measures are checked
+        -- again on the row as it is when locked, since a concurrent batch may have changed them.
         WHERE s.id = c.id AND c.owner = ${userId} AND c.stored_page_visit_id = c.page_visit_id AND NOT c.complete
-          -- Checked again on the row as it is when locked: a concurrent batch may have changed it.
-          AND s.user_id = ${userId}
-          AND s.page_visit_id = c.page_visit_id
+          -- The ids as a list too, so that whichever side a plan starts from, it reaches
+          -- the rows by primary key (see session-settings.ts).
+          AND s.id = ANY (ARRAY(
+            SELECT id FROM classified WHERE owner = ${userId} AND stored_page_visit_id = page_visit_id AND NOT complete
+          ))
           AND (
             s.total_time_seconds < c.total_time_seconds
             OR s.active_time_seconds < c.active_time_seconds

@@ -1,0 +1,11 @@
+-- Drops page_visits' (user_id, visited_at) index.
+--
+-- Why: the foreign key check PostgreSQL runs for every inserted aggregate looks its visit up
+-- by id and user. It could choose this index and read all of the user's visits for each check,
+-- and did whenever its plan was made while the tables were empty or unanalysed (a new install;
+-- PGlite, which never autovacuums): a cost per batch that grows with the user's history
+-- (docs/performance.md). Without an index that leads with user_id, every index such a check,
+-- or any lookup by id, can use finds the one row. Nothing reads visits by user yet; a query
+-- that needs to should come with its own index and a test that its plans stay probes by id
+-- (test/persistence/query-plans.spec.ts).
+DROP INDEX page_visits_user_visited_at_idx;
