@@ -97,12 +97,10 @@ export async function buildContainer(config: Config, logger: Logger, options: Bu
       .toResolvedValue(
         (sql: postgres.Sql, metrics: ServiceMetrics, cfg: Config) =>
           new InstrumentedUnitOfWork(
-            new PostgresUnitOfWork(
-              sql,
-              undefined,
-              (_attempt, sqlstate) => metrics.transactionRetries.inc({ sqlstate }),
-              cfg.databaseAcquireTimeoutMs,
-            ),
+            new PostgresUnitOfWork(sql, {
+              onRetry: (_attempt, sqlstate) => metrics.transactionRetries.inc({ sqlstate }),
+              acquireTimeoutMs: cfg.databaseAcquireTimeoutMs,
+            }),
             metrics,
           ),
         [TOKENS.Sql, TOKENS.Metrics, TOKENS.Config],

@@ -6,3 +6,9 @@ repositoryContract(`postgres (${process.env['TEST_DATABASE_URL'] ? 'server' : 'e
   const db = await testDatabase();
   return { unitOfWork: new PostgresUnitOfWork(db.database.sql), reset: () => db.reset() };
 });
+
+// Retries insert with ON CONFLICT DO NOTHING (InsertConflicts); the same contract holds for them.
+repositoryContract(`postgres (${process.env['TEST_DATABASE_URL'] ? 'server' : 'embedded PGlite'}), as retried`, async () => {
+  const db = await testDatabase();
+  return { unitOfWork: new PostgresUnitOfWork(db.database.sql, { firstAttemptConflicts: 'skip' }), reset: () => db.reset() };
+});

@@ -1,8 +1,10 @@
 import type postgres from 'postgres';
 import type { PageVisitOutcome, PageVisitRepository, Stored } from '../../../application/ports.js';
 import type { PageVisit } from '../../../domain/page-visit.js';
+import type { InsertConflicts } from './insert-conflicts.js';
+import { settled } from './settled-outcomes.js';
 
-type OutcomeRow = { id: string; outcome: PageVisitOutcome };
+type OutcomeRow = { id: string; outcome: PageVisitOutcome | null };
 
 /**
  * One statement per batch. Each incoming id is looked up once (an index probe); the new ones
@@ -12,12 +14,14 @@ type OutcomeRow = { id: string; outcome: PageVisitOutcome };
  * another user's ids are reported and left untouched. The statement answers for the ids that
  * were already stored; every other id was inserted.
  *
- * No ON CONFLICT: it costs every insert a second index check, and a row another transaction
- * commits between this statement's snapshot and its insert is better handled by the unit of
- * work: the unique violation (23505) retries the whole transaction, which then sees the row.
+ * A row another transaction commits between this statement's snapshot and its insert: see
+ * `InsertConflicts`. With `skip`, such rows are classified by a second statement, which sees them.
  */
 export class PostgresPageVisitRepository implements PageVisitRepository {
-  constructor(private readonly sql: postgres.ISql) {}
+  constructor(
+    private readonly sql: postgres.ISql,
+    private readonly conflicts: InsertConflicts = 'skip',
+  ) {}
 
   async upsert(userId: string, visits: readonly PageVisit[], now: Date): Promise<ReadonlyMap<string, PageVisitOutcome>> {
     const { sql } = this;
@@ -44,6 +48,15 @@ export class PostgresPageVisitRepository implements PageVisitRepository {
         FROM classified
         WHERE owner IS NULL
         ORDER BY id
+        ${this.conflicts === 'skip' ? sql`ON CONFLICT DO NOTHING RETURNING id` : sql``}
+      ),
+      -- Rows to change are locked in id order first, as the inserts are: batches that change
+      -- the same rows in different orders then wait for each other instead of deadlocking.
+      locked AS (
+        SELECT s.id FROM page_visits s
+        WHERE s.id = ANY (ARRAY(SELECT id FROM classified WHERE owner = ${userId} AND NOT same))
+        ORDER BY s.id
+        FOR NO KEY UPDATE
       ),
       updated AS (
         UPDATE page_visits s SET
@@ -59,7 +72,7 @@ export class PostgresPageVisitRepository implements PageVisitRepository {
         WHERE s.id = c.id AND c.owner = ${userId} AND NOT c.same
           -- The ids as a list too, so that whichever side a plan starts from, it reaches
           -- the rows by primary key (see session-settings.ts).
-          AND s.id = ANY (ARRAY(SELECT id FROM classified WHERE owner = ${userId} AND NOT same))
+          AND s.id = ANY (ARRAY(SELECT id FROM locked))
           AND (s.url, s.title, s.visited_at, s.source_page_visit_id)
               IS DISTINCT FROM (c.url, c.title, c.visited_at, c.source_page_visit_id)
         RETURNING s.id
@@ -73,10 +86,25 @@ export class PostgresPageVisitRepository implements PageVisitRepository {
       FROM classified c
       LEFT JOIN updated u ON u.id = c.id
       WHERE c.owner IS NOT NULL
+      ${this.conflicts === 'skip' ? sql`
+        UNION ALL
+        -- Skipped: committed concurrently after this statement's snapshot (below).
+        SELECT c.id, NULL FROM classified c
+        WHERE c.owner IS NULL AND NOT EXISTS (SELECT 1 FROM inserted n WHERE n.id = c.id)
+      ` : sql``}
     `;
-    const outcomes = new Map<string, PageVisitOutcome>(visits.map((v) => [v.id, 'inserted']));
+    const outcomes = new Map<string, PageVisitOutcome | null>(visits.map((v) => [v.id, 'inserted']));
     for (const row of rows) outcomes.set(row.id, row.outcome);
-    return outcomes;
+    const unseen = rows.filter((row) => row.outcome === null).map((row) => row.id);
+    if (unseen.length > 0) {
+      // A new statement sees them. Concurrent, so either order of the two batches is right:
+      // the same user's row counts as already stored.
+      const owners = await sql<{ id: string; user_id: string }[]>`
+        SELECT id, user_id FROM page_visits WHERE id = ANY(${sql.array(unseen)}::uuid[])
+      `;
+      for (const row of owners) outcomes.set(row.id, row.user_id === userId ? 'unchanged' : 'id_conflict');
+    }
+    return settled(outcomes);
   }
 
   async findById(id: string): Promise<Stored<PageVisit> | null> {

@@ -1,8 +1,10 @@
 import type postgres from 'postgres';
 import type { Stored, TabAggregateOutcome, TabAggregateRepository } from '../../../application/ports.js';
 import type { TabAggregate } from '../../../domain/tab-aggregate.js';
+import type { InsertConflicts } from './insert-conflicts.js';
+import { settled } from './settled-outcomes.js';
 
-type OutcomeRow = { id: string; outcome: TabAggregateOutcome };
+type OutcomeRow = { id: string; outcome: TabAggregateOutcome | null };
 
 /**
  * One statement per batch, as for page visits: each incoming id looked up once, the new ones
@@ -10,10 +12,13 @@ type OutcomeRow = { id: string; outcome: TabAggregateOutcome };
  * this transaction), a known aggregate of the user rewritten only when the merge (each
  * measure keeps the larger value) makes it more complete. Another user's id, a changed
  * page_visit_id and an unknown page visit are reported. A row committed concurrently after
- * the snapshot fails the insert with 23505 and the unit of work retries the transaction.
+ * the snapshot: see `InsertConflicts`.
  */
 export class PostgresTabAggregateRepository implements TabAggregateRepository {
-  constructor(private readonly sql: postgres.ISql) {}
+  constructor(
+    private readonly sql: postgres.ISql,
+    private readonly conflicts: InsertConflicts = 'skip',
+  ) {}
 
   async upsert(userId: string, aggregates: readonly TabAggregate[], now: Date): Promise<ReadonlyMap<string, TabAggregateOutcome>> {
     const { sql } = this;
@@ -50,6 +55,16 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
         FROM classified
         WHERE owner IS NULL AND visit_known
         ORDER BY id
+        ${this.conflicts === 'skip' ? sql`ON CONFLICT DO NOTHING RETURNING id` : sql``}
+      ),
+      -- Rows to change are locked in id order first (see page visits).
+      locked AS (
+        SELECT s.id FROM tab_aggregates s
+        WHERE s.id = ANY (ARRAY(
+          SELECT id FROM classified WHERE owner = ${userId} AND stored_page_visit_id = page_visit_id AND NOT complete
+        ))
+        ORDER BY s.id
+        FOR NO KEY UPDATE
       ),
       updated AS (
         UPDATE tab_aggregates s SET
@@ -65,9 +80,7 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
         WHERE s.id = c.id AND c.owner = ${userId} AND c.stored_page_visit_id = c.page_visit_id AND NOT c.complete
           -- The ids as a list too, so that whichever side a plan starts from, it reaches
           -- the rows by primary key (see session-settings.ts).
-          AND s.id = ANY (ARRAY(
-            SELECT id FROM classified WHERE owner = ${userId} AND stored_page_visit_id = page_visit_id AND NOT complete
-          ))
+          AND s.id = ANY (ARRAY(SELECT id FROM locked))
           AND (
             s.total_time_seconds < c.total_time_seconds
             OR s.active_time_seconds < c.active_time_seconds
@@ -87,10 +100,30 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
       FROM classified c
       LEFT JOIN updated u ON u.id = c.id
       WHERE c.owner IS NOT NULL OR NOT c.visit_known
+      ${this.conflicts === 'skip' ? sql`
+        UNION ALL
+        -- Skipped: committed concurrently after this statement's snapshot (below).
+        SELECT c.id, NULL FROM classified c
+        WHERE c.owner IS NULL AND c.visit_known AND NOT EXISTS (SELECT 1 FROM inserted n WHERE n.id = c.id)
+      ` : sql``}
     `;
-    const outcomes = new Map<string, TabAggregateOutcome>(aggregates.map((a) => [a.id, 'inserted']));
+    const outcomes = new Map<string, TabAggregateOutcome | null>(aggregates.map((a) => [a.id, 'inserted']));
     for (const row of rows) outcomes.set(row.id, row.outcome);
-    return outcomes;
+    const unseen = rows.filter((row) => row.outcome === null).map((row) => row.id);
+    if (unseen.length > 0) {
+      // A new statement sees them (see page visits).
+      const pageVisitIds = new Map(aggregates.map((a) => [a.id, a.page_visit_id]));
+      const stored = await sql<{ id: string; user_id: string; page_visit_id: string }[]>`
+        SELECT id, user_id, page_visit_id FROM tab_aggregates WHERE id = ANY(${sql.array(unseen)}::uuid[])
+      `;
+      for (const row of stored) {
+        outcomes.set(
+          row.id,
+          row.user_id !== userId ? 'id_conflict' : row.page_visit_id !== pageVisitIds.get(row.id) ? 'immutable_field' : 'unchanged',
+        );
+      }
+    }
+    return settled(outcomes);
   }
 
   async findById(id: string): Promise<Stored<TabAggregate> | null> {

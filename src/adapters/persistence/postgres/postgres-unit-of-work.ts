@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Decision, Repositories, UnitOfWork } from '../../../application/ports.js';
 import { beginWithin } from './begin-within.js';
+import type { InsertConflicts } from './insert-conflicts.js';
 import { PostgresPageVisitRepository } from './postgres-page-visit-repository.js';
 import { PostgresTabAggregateRepository } from './postgres-tab-aggregate-repository.js';
 import { classifySqlError, isDatabaseError, toServiceError } from './sql-errors.js';
@@ -23,32 +24,51 @@ class RollbackRequested extends Error {}
  * `sql.begin` commits when the callback resolves and rolls back when it throws. The whole
  * transaction is retried on deadlock and serialization failure, so none reaches a client.
  */
+export interface UnitOfWorkOptions {
+  retry: RetryPolicy;
+  onRetry: TransactionRetryObserver;
+  /** How long a transaction waits for a connection before the batch is answered 503. */
+  acquireTimeoutMs: number;
+  /** How the first attempt inserts; retries always skip (see InsertConflicts). */
+  firstAttemptConflicts: InsertConflicts;
+}
+
+const DEFAULTS: UnitOfWorkOptions = {
+  retry: { attempts: 5, baseDelayMs: 5 },
+  onRetry: () => {},
+  acquireTimeoutMs: 10_000,
+  firstAttemptConflicts: 'fail',
+};
+
 export class PostgresUnitOfWork implements UnitOfWork {
+  private readonly options: UnitOfWorkOptions;
+
   constructor(
     private readonly sql: postgres.Sql,
-    private readonly retry: RetryPolicy = { attempts: 5, baseDelayMs: 5 },
-    private readonly onRetry: TransactionRetryObserver = () => {},
-    /** How long a transaction waits for a connection before the batch is answered 503. */
-    private readonly acquireTimeoutMs = 10_000,
-  ) {}
+    options: Partial<UnitOfWorkOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+  }
 
   async run<T>(work: (repositories: Repositories) => Promise<Decision<T>>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let decision: Decision<T> | undefined;
       try {
-        await beginWithin(this.sql, this.acquireTimeoutMs, async (tx) => {
+        await beginWithin(this.sql, this.options.acquireTimeoutMs, async (tx) => {
+          // A retry follows a race, or may meet one: it skips rows committed meanwhile.
+          const conflicts = attempt === 1 ? this.options.firstAttemptConflicts : 'skip';
           decision = await work({
-            pageVisits: new PostgresPageVisitRepository(tx),
-            tabAggregates: new PostgresTabAggregateRepository(tx),
+            pageVisits: new PostgresPageVisitRepository(tx, conflicts),
+            tabAggregates: new PostgresTabAggregateRepository(tx, conflicts),
           });
           if (!decision.commit) throw new RollbackRequested();
         });
         return (decision as Decision<T>).value;
       } catch (error) {
         if (error instanceof RollbackRequested && decision !== undefined) return decision.value;
-        if (classifySqlError(error) === 'transient' && attempt < this.retry.attempts) {
-          this.onRetry(attempt, (error as { code: string }).code);
-          await sleep(Math.random() * this.retry.baseDelayMs * 2 ** attempt);
+        if (classifySqlError(error) === 'transient' && attempt < this.options.retry.attempts) {
+          this.options.onRetry(attempt, (error as { code: string }).code);
+          await sleep(Math.random() * this.options.retry.baseDelayMs * 2 ** attempt);
           continue;
         }
         // Errors thrown by the work itself pass through untouched.

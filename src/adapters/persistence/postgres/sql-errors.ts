@@ -9,8 +9,7 @@ export type SqlErrorClass = 'transient' | 'unavailable' | 'rejected_value' | 'fa
 /**
  * 40001/40P01: serialization failure and deadlock. 23505: the upserts insert only the ids
  * their snapshot did not show, so a unique violation means another transaction committed one
- * of them in the meantime; a retry sees that row and treats it as known, as if the batches had
- * come one after the other.
+ * of them in the meantime; the retry sees that row, and skips any such row (InsertConflicts).
  */
 const TRANSIENT = new Set(['40001', '40P01', '23505']);
 const UNAVAILABLE = new Set([
