@@ -20,10 +20,6 @@ export interface TransactionRetryObserver {
 /** Thrown inside `sql.begin` to roll back a transaction whose work decided not to commit. */
 class RollbackRequested extends Error {}
 
-/**
- * `sql.begin` commits when the callback resolves and rolls back when it throws. The whole
- * transaction is retried on deadlock and serialization failure, so none reaches a client.
- */
 export interface UnitOfWorkOptions {
   retry: RetryPolicy;
   onRetry: TransactionRetryObserver;
@@ -40,6 +36,11 @@ const DEFAULTS: UnitOfWorkOptions = {
   firstAttemptConflicts: 'fail',
 };
 
+/**
+ * `sql.begin` commits when the callback resolves and rolls back when it throws. The whole
+ * transaction is retried on deadlock and serialization failure, and after a race for a new id
+ * (see InsertConflicts), so none reaches a client.
+ */
 export class PostgresUnitOfWork implements UnitOfWork {
   private readonly options: UnitOfWorkOptions;
 
