@@ -53,7 +53,7 @@ export class ServiceMetrics {
 
   readonly transactionRetries = new Counter({
     name: 'db_transaction_retries_total',
-    help: 'Sync transactions retried after a deadlock or serialization failure, by SQLSTATE',
+    help: 'Sync transactions retried after a deadlock, a serialization failure or a race for a new id, by SQLSTATE',
     labelNames: ['sqlstate'] as const,
     registers: [this.registry],
   });

@@ -20,7 +20,7 @@ type OutcomeRow = { id: string; outcome: PageVisitOutcome | null };
 export class PostgresPageVisitRepository implements PageVisitRepository {
   constructor(
     private readonly sql: postgres.ISql,
-    private readonly conflicts: InsertConflicts = 'skip',
+    private readonly conflicts: InsertConflicts,
   ) {}
 
   async upsert(userId: string, visits: readonly PageVisit[], now: Date): Promise<ReadonlyMap<string, PageVisitOutcome>> {
@@ -67,12 +67,11 @@ export class PostgresPageVisitRepository implements PageVisitRepository {
           -- Never back: a batch that read the clock earlier may commit later.
           updated_at = GREATEST(s.updated_at, ${now})
         FROM classified c
-        -- Owners never change, so the snapshot's owner holds; the content is checked again
-        -- on the row as it is when locked, since a concurrent batch may have changed it.
-        WHERE s.id = c.id AND c.owner = ${userId} AND NOT c.same
-          -- The ids as a list too, so that whichever side a plan starts from, it reaches
-          -- the rows by primary key (see session-settings.ts).
-          AND s.id = ANY (ARRAY(SELECT id FROM locked))
+        -- Only the locked rows: the user's own (owners never change, so the snapshot's owner
+        -- holds) that differ. As a list, so that whichever side a plan starts from, it reaches
+        -- the rows by primary key (see session-settings.ts). The content is checked again on
+        -- the row as it is now, since a concurrent batch may have changed it.
+        WHERE s.id = c.id AND s.id = ANY (ARRAY(SELECT id FROM locked))
           AND (s.url, s.title, s.visited_at, s.source_page_visit_id)
               IS DISTINCT FROM (c.url, c.title, c.visited_at, c.source_page_visit_id)
         RETURNING s.id

@@ -17,7 +17,7 @@ type OutcomeRow = { id: string; outcome: TabAggregateOutcome | null };
 export class PostgresTabAggregateRepository implements TabAggregateRepository {
   constructor(
     private readonly sql: postgres.ISql,
-    private readonly conflicts: InsertConflicts = 'skip',
+    private readonly conflicts: InsertConflicts,
   ) {}
 
   async upsert(userId: string, aggregates: readonly TabAggregate[], now: Date): Promise<ReadonlyMap<string, TabAggregateOutcome>> {
@@ -75,12 +75,12 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
           -- Never back: a batch that read the clock earlier may commit later.
           updated_at = GREATEST(s.updated_at, ${now})
         FROM classified c
-        -- Owner and page visit never change, so the snapshot's hold; the measures are checked
-        -- again on the row as it is when locked, since a concurrent batch may have changed them.
-        WHERE s.id = c.id AND c.owner = ${userId} AND c.stored_page_visit_id = c.page_visit_id AND NOT c.complete
-          -- The ids as a list too, so that whichever side a plan starts from, it reaches
-          -- the rows by primary key (see session-settings.ts).
-          AND s.id = ANY (ARRAY(SELECT id FROM locked))
+        -- Only the locked rows: the user's own with the same page visit (owner and page visit
+        -- never change, so the snapshot's hold) that the merge would complete. As a list, so
+        -- that whichever side a plan starts from, it reaches the rows by primary key (see
+        -- session-settings.ts). The measures are checked again on the row as it is now, since
+        -- a concurrent batch may have changed them.
+        WHERE s.id = c.id AND s.id = ANY (ARRAY(SELECT id FROM locked))
           AND (
             s.total_time_seconds < c.total_time_seconds
             OR s.active_time_seconds < c.active_time_seconds
