@@ -43,6 +43,7 @@ const schema = z.object({
   RATE_LIMIT_STORE: z.enum(['memory', 'postgres']).default('memory'),
   SYNC_MAX_CONCURRENT_PER_USER: int(0, 10_000).default(8),
   DATABASE_ACQUIRE_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  DATABASE_TRANSACTION_TIMEOUT_MS: int(100, 600_000).default(30_000),
   CAPTURE_DIR: optionalText,
   CAPTURE_MAX_FILE_BYTES: int(1024, 64 * 1024 * MIB).default(256 * MIB),
   CAPTURE_QUEUE_MAX_BYTES: int(1024, 4096 * MIB).default(32 * MIB),
@@ -69,8 +70,8 @@ export interface Config {
   metrics: { token: string | undefined };
   /** How long in-flight requests may run on after SIGTERM/SIGINT. */
   shutdownTimeoutMs: number;
-  /** A sync transaction that has no database connection after this long answers 503. */
-  databaseAcquireTimeoutMs: number;
+  /** A sync transaction without a database connection after the first, or unfinished after the second, answers 503. */
+  databaseDeadlines: { acquireTimeoutMs: number; transactionTimeoutMs: number };
   httpTimeouts: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /** Per-user limits; 0 switches a limit off. */
   rateLimit: {
@@ -121,7 +122,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logPretty: e.LOG_PRETTY,
     metrics: { token: e.METRICS_TOKEN },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    databaseAcquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
+    databaseDeadlines: { acquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS, transactionTimeoutMs: e.DATABASE_TRANSACTION_TIMEOUT_MS },
     httpTimeouts: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       // Node refuses a headers timeout longer than the request timeout.

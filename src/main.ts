@@ -99,7 +99,7 @@ export async function buildContainer(config: Config, logger: Logger, options: Bu
           new InstrumentedUnitOfWork(
             new PostgresUnitOfWork(sql, {
               onRetry: (_attempt, sqlstate) => metrics.transactionRetries.inc({ sqlstate }),
-              acquireTimeoutMs: cfg.databaseAcquireTimeoutMs,
+              deadlines: cfg.databaseDeadlines,
             }),
             metrics,
           ),

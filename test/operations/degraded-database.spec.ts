@@ -53,6 +53,40 @@ describe(`degraded operation: the database goes away and comes back (${onServer 
     });
   });
 
+  describe('a database that stops answering in the middle of a transaction', () => {
+    let service: ServiceBehindProxy;
+    before(async () => {
+      service = await startServiceBehindProxy({ cutBeforeStart: false, env: { DATABASE_TRANSACTION_TIMEOUT_MS: '1000' } });
+      await eventually(async () => (await service.get('/readyz')).status === 200, 'ready at start');
+    });
+    after(() => service.close());
+
+    it('answers 503 when the transaction deadline passes (not a hang), and the resend is stored once it answers again', async () => {
+      const body = batch();
+      // The batch's own id is in the statement's parameters: the proxy passes BEGIN, then
+      // holds the statements, with the connection open and silent.
+      service.proxy.stallAt(body.pageVisits[0]!.id);
+      // Without the deadline this request waits until the test client gives up (20 s) and fails.
+      const stalled = await service.sync('stalled-user', body);
+      expect(stalled.status, JSON.stringify(stalled.body)).to.equal(503);
+      expect(stalled.body.code).to.equal('unavailable');
+      expect(stalled.headers.get('retry-after')).to.match(/^\d+$/);
+
+      service.proxy.restore();
+      // The abandoned transaction may commit once its bytes get through: the resend is then
+      // answered unchanged, else inserted. Either way it is stored, once.
+      const resent = await service.sync('stalled-user', body);
+      expect(resent.status, JSON.stringify(resent.body)).to.equal(200);
+      expect(resent.body.pageVisits.inserted + resent.body.pageVisits.unchanged).to.equal(2);
+      expect(resent.body.tabAggregates.inserted + resent.body.tabAggregates.unchanged).to.equal(1);
+      const ids = body.pageVisits.map((visit) => visit.id);
+      const [stored] = await service.sql<{ count: number }[]>`
+        SELECT count(*)::int AS count FROM page_visits WHERE id = ANY(${service.sql.array(ids)}::uuid[])
+      `;
+      expect(stored?.count).to.equal(2);
+    });
+  });
+
   // On PGlite the service has one session, served by pglite-socket; a cut under a running
   // transaction can leave that session stuck (see docs/operations.md), so the load test
   // runs against a PostgreSQL server only. In production PGlite is reached over loopback in

@@ -3,13 +3,21 @@ import { createConnection, createServer, type AddressInfo, type Socket } from 'n
 
 /**
  * A loopback TCP proxy in front of a database, for fault tests: `cut()` drops every open
- * connection and refuses new ones (the database "goes down"), `restore()` lets them through.
+ * connection and refuses new ones (the database "goes down"), `stallAt()` keeps connections
+ * open but stops passing bytes (a host that vanished, a network that drops packets),
+ * `restore()` lets everything through again.
  */
 export interface TcpProxy {
   port: number;
   cut(): void;
   /** Drops the open connections but keeps accepting new ones (like pg_terminate_backend for all). */
   resetConnections(): void;
+  /**
+   * From the first client chunk that contains `marker` (e.g. a table name the statement to
+   * stall names) on, nothing more passes in either direction, on any connection, until
+   * `restore()`, which delivers what was held.
+   */
+  stallAt(marker: string): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -17,6 +25,18 @@ export interface TcpProxy {
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let down = false;
+  let stallMarker: Buffer | undefined;
+  let stalled = false;
+  let held: Array<() => void> = [];
+
+  const forward = (from: Socket, to: Socket, fromClient: boolean) => {
+    from.on('data', (chunk: Buffer) => {
+      if (!stalled && fromClient && stallMarker !== undefined && chunk.includes(stallMarker)) stalled = true;
+      if (stalled) held.push(() => to.write(chunk));
+      else to.write(chunk);
+    });
+  };
+
   const server = createServer((client) => {
     if (down) {
       client.destroy();
@@ -25,20 +45,25 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     const upstream = createConnection({ host: targetHost, port: targetPort });
     for (const socket of [client, upstream]) {
       sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
       socket.on('error', () => {
         client.destroy();
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forward(client, upstream, true);
+    forward(upstream, client, false);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const dropAll = () => {
     for (const socket of sockets) socket.destroy();
     sockets.clear();
+    held = [];
   };
   return {
     port: (server.address() as AddressInfo).port,
@@ -47,8 +72,16 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       dropAll();
     },
     resetConnections: dropAll,
+    stallAt(marker) {
+      stallMarker = Buffer.from(marker);
+    },
     restore() {
       down = false;
+      stallMarker = undefined;
+      stalled = false;
+      const release = held;
+      held = [];
+      for (const deliver of release) deliver();
     },
     async close() {
       down = true;

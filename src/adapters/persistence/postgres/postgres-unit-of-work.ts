@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Decision, Repositories, UnitOfWork } from '../../../application/ports.js';
-import { beginWithin } from './begin-within.js';
+import { beginWithin, type TransactionDeadlines } from './begin-within.js';
 import type { InsertConflicts } from './insert-conflicts.js';
 import { PostgresPageVisitRepository } from './postgres-page-visit-repository.js';
 import { PostgresTabAggregateRepository } from './postgres-tab-aggregate-repository.js';
@@ -23,8 +23,8 @@ class RollbackRequested extends Error {}
 export interface UnitOfWorkOptions {
   retry: RetryPolicy;
   onRetry: TransactionRetryObserver;
-  /** How long a transaction waits for a connection before the batch is answered 503. */
-  acquireTimeoutMs: number;
+  /** How long a transaction waits for a connection, and then may run, before the batch is answered 503. */
+  deadlines: TransactionDeadlines;
   /** How the first attempt inserts; retries always skip (see InsertConflicts). */
   firstAttemptConflicts: InsertConflicts;
 }
@@ -32,7 +32,7 @@ export interface UnitOfWorkOptions {
 const DEFAULTS: UnitOfWorkOptions = {
   retry: { attempts: 5, baseDelayMs: 5 },
   onRetry: () => {},
-  acquireTimeoutMs: 10_000,
+  deadlines: { acquireTimeoutMs: 10_000, transactionTimeoutMs: 30_000 },
   firstAttemptConflicts: 'fail',
 };
 
@@ -55,7 +55,7 @@ export class PostgresUnitOfWork implements UnitOfWork {
     for (let attempt = 1; ; attempt++) {
       let decision: Decision<T> | undefined;
       try {
-        await beginWithin(this.sql, this.options.acquireTimeoutMs, async (tx) => {
+        await beginWithin(this.sql, this.options.deadlines, async (tx) => {
           // A retry follows a race, or may meet one: it skips rows committed meanwhile.
           const conflicts = attempt === 1 ? this.options.firstAttemptConflicts : 'skip';
           decision = await work({
