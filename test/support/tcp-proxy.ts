@@ -13,9 +13,10 @@ export interface TcpProxy {
   /** Drops the open connections but keeps accepting new ones (like pg_terminate_backend for all). */
   resetConnections(): void;
   /**
-   * From the first client chunk that contains `marker` (e.g. a table name the statement to
-   * stall names) on, nothing more passes in either direction, on any connection, until
-   * `restore()`, which delivers what was held.
+   * From the first client chunk that contains `marker` on, nothing more passes in either
+   * direction, on any connection, until `restore()`, which delivers what was held. The marker
+   * should be a parameter value (a record's id): a prepared statement's text is sent once
+   * per connection, its parameters every time.
    */
   stallAt(marker: string): void;
   restore(): void;
