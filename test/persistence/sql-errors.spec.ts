@@ -8,8 +8,8 @@ describe('classifySqlError', () => {
   for (const [code, expected] of [
     ['40001', 'transient'],
     ['40P01', 'transient'],
-    // A concurrent insert of the same page visit id can trip UNIQUE (id, user_id), which
-    // ON CONFLICT (id) does not arbitrate: retried, it is an ordinary conflict (seen as a 500 before).
+    // The upserts insert only ids their snapshot did not show; a unique violation means another
+    // transaction committed one meanwhile: retried, it is an ordinary conflict, never a 500.
     ['23505', 'transient'],
     ['57P01', 'unavailable'],
     ['08006', 'unavailable'],

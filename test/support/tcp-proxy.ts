@@ -44,17 +44,18 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       return;
     }
     const upstream = createConnection({ host: targetHost, port: targetPort });
+    // Either side ending or failing ends both.
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('close', () => {
         sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
+        drop();
       });
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
+      socket.on('error', drop);
     }
     forward(client, upstream, true);
     forward(upstream, client, false);

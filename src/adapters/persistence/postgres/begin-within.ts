@@ -33,23 +33,19 @@ export async function beginWithin<T>(
   work: (tx: postgres.TransactionSql) => Promise<T>,
 ): Promise<T> {
   let abandoned = false;
-  let timer: NodeJS.Timeout | undefined;
-  let giveUp: (error: ServiceError) => void = () => {};
+  let giveUp!: (why: string) => void;
   const deadline = new Promise<never>((_resolve, reject) => {
-    giveUp = (error) => {
+    giveUp = (why) => {
       abandoned = true;
-      reject(error);
+      reject(new ServiceError('storage_unavailable', why));
     };
   });
-  timer = setTimeout(
-    () => giveUp(new ServiceError('storage_unavailable', `no database connection within ${deadlines.acquireTimeoutMs} ms`)),
-    deadlines.acquireTimeoutMs,
-  );
+  let timer = setTimeout(() => giveUp(`no database connection within ${deadlines.acquireTimeoutMs} ms`), deadlines.acquireTimeoutMs);
   const transaction = sql.begin(async (tx) => {
     if (abandoned) throw new AbandonedTransaction();
     clearTimeout(timer);
     timer = setTimeout(
-      () => giveUp(new ServiceError('storage_unavailable', `the transaction did not finish within ${deadlines.transactionTimeoutMs} ms`)),
+      () => giveUp(`the transaction did not finish within ${deadlines.transactionTimeoutMs} ms`),
       deadlines.transactionTimeoutMs,
     );
     return work(tx);
