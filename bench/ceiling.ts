@@ -15,23 +15,23 @@ export async function writeDirect(sql: postgres.Sql, batches: readonly BenchBatc
         INSERT INTO page_visits (id, user_id, url, title, visited_at, source_page_visit_id, created_at, updated_at)
         SELECT id, ${userId}, url, title, visited_at, source_page_visit_id, now(), now()
         FROM unnest(
-          ${tx.array(pageVisits.map((v) => v.id))}::uuid[],
-          ${tx.array(pageVisits.map((v) => v.url))}::text[],
-          ${tx.array(pageVisits.map((v) => v.title))}::text[],
-          ${tx.array(pageVisits.map((v) => v.visited_at))}::timestamptz[],
-          ${tx.array(pageVisits.map((v) => v.source_page_visit_id))}::uuid[]
+          ${pageVisits.map((v) => v.id)}::uuid[],
+          ${pageVisits.map((v) => v.url)}::text[],
+          ${pageVisits.map((v) => v.title)}::text[],
+          ${pageVisits.map((v) => v.visited_at)}::timestamptz[],
+          ${pageVisits.map((v) => v.source_page_visit_id)}::uuid[]
         ) AS t (id, url, title, visited_at, source_page_visit_id)
       `,
       tx`
         INSERT INTO tab_aggregates (id, user_id, page_visit_id, total_time_seconds, active_time_seconds, scroll_depth_percent, closed_at, created_at, updated_at)
         SELECT id, ${userId}, page_visit_id, total, active, scroll, closed_at, now(), now()
         FROM unnest(
-          ${tx.array(tabAggregates.map((a) => a.id))}::uuid[],
-          ${tx.array(tabAggregates.map((a) => a.page_visit_id))}::uuid[],
-          ${tx.array(tabAggregates.map((a) => a.total_time_seconds))}::int4[],
-          ${tx.array(tabAggregates.map((a) => a.active_time_seconds))}::int4[],
-          ${tx.array(tabAggregates.map((a) => a.scroll_depth_percent), 23)}::int4[],
-          ${tx.array(tabAggregates.map((a) => a.closed_at))}::timestamptz[]
+          ${tabAggregates.map((a) => a.id)}::uuid[],
+          ${tabAggregates.map((a) => a.page_visit_id)}::uuid[],
+          ${tabAggregates.map((a) => a.total_time_seconds)}::int4[],
+          ${tabAggregates.map((a) => a.active_time_seconds)}::int4[],
+          ${tabAggregates.map((a) => a.scroll_depth_percent)}::int4[],
+          ${tabAggregates.map((a) => a.closed_at)}::timestamptz[]
         ) AS t (id, page_visit_id, total, active, scroll, closed_at)
       `,
     ]);

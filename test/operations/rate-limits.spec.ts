@@ -80,7 +80,7 @@ describe('protection: per-user rate limits', () => {
       expect(Number(refused.headers.get('retry-after'))).to.be.within(1, 60);
       const { database } = await testDatabase();
       const [{ count }] = (await database.sql`
-        SELECT count(*)::int AS count FROM page_visits WHERE id = ANY(${database.sql.array(refusedBatch.map((v) => v.id))}::uuid[])
+        SELECT count(*)::int AS count FROM page_visits WHERE id = ANY(${refusedBatch.map((v) => v.id)}::uuid[])
       `) as unknown as [{ count: number }];
       expect(count).to.equal(0);
       expect((await app.sync(`other-${randomUUID()}`, { pageVisits: visits(6) })).status).to.equal(200);

@@ -10,8 +10,12 @@ import { createConnection, createServer, type AddressInfo, type Socket } from 'n
 export interface TcpProxy {
   port: number;
   cut(): void;
-  /** Drops the open connections but keeps accepting new ones (like pg_terminate_backend for all). */
-  resetConnections(): void;
+  /**
+   * Drops the open connections but keeps accepting new ones (like pg_terminate_backend for
+   * all). `close` ends them as a server would (FIN); `abort` resets them (RST), as a failover
+   * or a middlebox does, which the client sees as ECONNRESET.
+   */
+  resetConnections(how?: 'close' | 'abort'): void;
   /**
    * From the first client chunk that contains `marker` on, nothing more passes in either
    * direction, on any connection, until `restore()`, which delivers what was held. The marker
@@ -19,6 +23,8 @@ export interface TcpProxy {
    * per connection, its parameters every time.
    */
   stallAt(marker: string): void;
+  /** Resolves once a chunk has been held back since the last `stallAt`. */
+  whenStalled(): Promise<void>;
   restore(): void;
   close(): Promise<void>;
 }
@@ -29,12 +35,21 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   let stallMarker: Buffer | undefined;
   let stalled = false;
   let held: Array<() => void> = [];
+  let onStall: (() => void) | undefined;
 
   const forward = (from: Socket, to: Socket, fromClient: boolean) => {
     from.on('data', (chunk: Buffer) => {
-      if (!stalled && fromClient && stallMarker !== undefined && chunk.includes(stallMarker)) stalled = true;
-      if (stalled) held.push(() => to.write(chunk));
-      else to.write(chunk);
+      if (stalled) {
+        held.push(() => to.write(chunk));
+        return;
+      }
+      to.write(chunk);
+      // The marked chunk itself reaches the database, so its statement runs there while
+      // the connection goes silent: the answer is what is held.
+      if (fromClient && stallMarker !== undefined && chunk.includes(stallMarker)) {
+        stalled = true;
+        onStall?.();
+      }
     });
   };
 
@@ -62,8 +77,11 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const dropAll = () => {
-    for (const socket of sockets) socket.destroy();
+  const dropAll = (how: 'close' | 'abort' = 'close') => {
+    for (const socket of sockets) {
+      if (how === 'abort') socket.resetAndDestroy();
+      else socket.destroy();
+    }
     sockets.clear();
     held = [];
   };
@@ -76,6 +94,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     resetConnections: dropAll,
     stallAt(marker) {
       stallMarker = Buffer.from(marker);
+    },
+    whenStalled() {
+      return stalled ? Promise.resolve() : new Promise((resolve) => (onStall = resolve));
     },
     restore() {
       down = false;

@@ -27,8 +27,15 @@ export interface ServiceBehindProxy {
   close(): Promise<void>;
 }
 
-export async function startServiceBehindProxy(options: { cutBeforeStart: boolean; env?: Record<string, string> }): Promise<ServiceBehindProxy> {
-  const backend = await startBackend();
+export interface ServiceBehindProxyOptions {
+  cutBeforeStart: boolean;
+  env?: Record<string, string>;
+  /** The service's pool size on a PostgreSQL server (PGlite always has one connection). */
+  poolMax?: number;
+}
+
+export async function startServiceBehindProxy(options: ServiceBehindProxyOptions): Promise<ServiceBehindProxy> {
+  const backend = await startBackend(options.poolMax ?? 5);
   const proxy = await startTcpProxy(backend.host, backend.port);
   if (options.cutBeforeStart) proxy.cut();
   const sql = backend.viaProxy(proxy.port);
@@ -86,7 +93,7 @@ interface Backend {
   close(): Promise<void>;
 }
 
-async function startBackend(): Promise<Backend> {
+async function startBackend(poolMax: number): Promise<Backend> {
   if (process.env['TEST_DATABASE_URL'] !== undefined) {
     const scratch = await createScratchDatabase();
     const target = new URL(scratch.url as string);
@@ -97,7 +104,7 @@ async function startBackend(): Promise<Backend> {
         const proxied = new URL(target);
         proxied.hostname = '127.0.0.1';
         proxied.port = String(port);
-        return createSql({ url: proxied.toString(), poolMax: 5 });
+        return createSql({ url: proxied.toString(), poolMax });
       },
       close: () => scratch.database.close(),
     };

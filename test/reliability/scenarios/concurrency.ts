@@ -181,7 +181,7 @@ export function concurrencySuite(scale: ConcurrencyScale): void {
       const perUser = await sql<{ user_id: string; pv: number; ta: number }[]>`
         SELECT p.user_id, count(DISTINCT p.id)::int AS pv, count(t.id)::int AS ta
         FROM page_visits p LEFT JOIN tab_aggregates t ON t.page_visit_id = p.id
-        WHERE p.user_id = ANY(${sql.array(work.map((w) => w.sub))})
+        WHERE p.user_id = ANY(${work.map((w) => w.sub)})
         GROUP BY p.user_id
       `;
       expect(perUser.length).to.equal(scale.users);

@@ -49,9 +49,9 @@ export async function tableCounts(sql: postgres.Sql): Promise<TableCounts> {
 /** Owner of each of the given ids, in either table. */
 export async function owners(sql: postgres.Sql, ids: readonly string[]): Promise<Map<string, string>> {
   const rows = await sql<{ id: string; user_id: string }[]>`
-    SELECT id::text, user_id FROM page_visits WHERE id = ANY(${sql.array([...ids])}::uuid[])
+    SELECT id::text, user_id FROM page_visits WHERE id = ANY(${[...ids]}::uuid[])
     UNION ALL
-    SELECT id::text, user_id FROM tab_aggregates WHERE id = ANY(${sql.array([...ids])}::uuid[])
+    SELECT id::text, user_id FROM tab_aggregates WHERE id = ANY(${[...ids]}::uuid[])
   `;
   return new Map(rows.map((row) => [row.id, row.user_id]));
 }

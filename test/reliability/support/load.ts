@@ -129,10 +129,10 @@ export async function auditLoad(sql: postgres.Sql, load: Load): Promise<AuditRes
   // One snapshot for both tables: a batch committing between two reads would look partial.
   const [pvRows, taRows] = await sql.begin('isolation level repeatable read read only', async (tx) => [
     await tx<{ id: string; user_id: string }[]>`
-      SELECT id::text, user_id FROM page_visits WHERE id = ANY(${tx.array(pvIds)}::uuid[])
+      SELECT id::text, user_id FROM page_visits WHERE id = ANY(${pvIds}::uuid[])
     `,
     await tx<{ id: string; user_id: string }[]>`
-      SELECT id::text, user_id FROM tab_aggregates WHERE id = ANY(${tx.array(taIds)}::uuid[])
+      SELECT id::text, user_id FROM tab_aggregates WHERE id = ANY(${taIds}::uuid[])
     `,
   ]);
   const pv = new Map(pvRows.map((r) => [r.id, r]));

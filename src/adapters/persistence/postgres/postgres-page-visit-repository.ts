@@ -28,11 +28,11 @@ export class PostgresPageVisitRepository implements PageVisitRepository {
     const rows = await sql<OutcomeRow[]>`
       WITH input AS (
         SELECT * FROM unnest(
-          ${sql.array(visits.map((v) => v.id))}::uuid[],
-          ${sql.array(visits.map((v) => v.url))}::text[],
-          ${sql.array(visits.map((v) => v.title))}::text[],
-          ${sql.array(visits.map((v) => v.visited_at))}::timestamptz[],
-          ${sql.array(visits.map((v) => v.source_page_visit_id))}::uuid[]
+          ${visits.map((v) => v.id)}::uuid[],
+          ${visits.map((v) => v.url)}::text[],
+          ${visits.map((v) => v.title)}::text[],
+          ${visits.map((v) => v.visited_at)}::timestamptz[],
+          ${visits.map((v) => v.source_page_visit_id)}::uuid[]
         ) AS t (id, url, title, visited_at, source_page_visit_id)
       ),
       classified AS (
@@ -99,7 +99,7 @@ export class PostgresPageVisitRepository implements PageVisitRepository {
       // A new statement sees them. Concurrent, so either order of the two batches is right:
       // the same user's row counts as already stored.
       const owners = await sql<{ id: string; user_id: string }[]>`
-        SELECT id, user_id FROM page_visits WHERE id = ANY(${sql.array(unseen)}::uuid[])
+        SELECT id, user_id FROM page_visits WHERE id = ANY(${unseen}::uuid[])
       `;
       for (const row of owners) outcomes.set(row.id, row.user_id === userId ? 'unchanged' : 'id_conflict');
     }

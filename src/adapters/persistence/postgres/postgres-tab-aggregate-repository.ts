@@ -25,12 +25,12 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
     const rows = await sql<OutcomeRow[]>`
       WITH input AS (
         SELECT * FROM unnest(
-          ${sql.array(aggregates.map((a) => a.id))}::uuid[],
-          ${sql.array(aggregates.map((a) => a.page_visit_id))}::uuid[],
-          ${sql.array(aggregates.map((a) => a.total_time_seconds))}::int4[],
-          ${sql.array(aggregates.map((a) => a.active_time_seconds))}::int4[],
-          ${sql.array(aggregates.map((a) => a.scroll_depth_percent), 23)}::int4[],
-          ${sql.array(aggregates.map((a) => a.closed_at))}::timestamptz[]
+          ${aggregates.map((a) => a.id)}::uuid[],
+          ${aggregates.map((a) => a.page_visit_id)}::uuid[],
+          ${aggregates.map((a) => a.total_time_seconds)}::int4[],
+          ${aggregates.map((a) => a.active_time_seconds)}::int4[],
+          ${aggregates.map((a) => a.scroll_depth_percent)}::int4[],
+          ${aggregates.map((a) => a.closed_at)}::timestamptz[]
         ) AS t (id, page_visit_id, total_time_seconds, active_time_seconds, scroll_depth_percent, closed_at)
       ),
       classified AS (
@@ -114,7 +114,7 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
       // A new statement sees them (see page visits).
       const pageVisitIds = new Map(aggregates.map((a) => [a.id, a.page_visit_id]));
       const stored = await sql<{ id: string; user_id: string; page_visit_id: string }[]>`
-        SELECT id, user_id, page_visit_id FROM tab_aggregates WHERE id = ANY(${sql.array(unseen)}::uuid[])
+        SELECT id, user_id, page_visit_id FROM tab_aggregates WHERE id = ANY(${unseen}::uuid[])
       `;
       for (const row of stored) {
         outcomes.set(
