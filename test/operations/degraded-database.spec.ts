@@ -63,8 +63,8 @@ describe(`degraded operation: the database goes away and comes back (${onServer 
 
     it('answers 503 when the transaction deadline passes (not a hang), and the resend is stored once it answers again', async () => {
       const body = batch();
-      // The batch's own id is in the statement's parameters: the proxy passes BEGIN, then
-      // holds the statements, with the connection open and silent.
+      // The batch's own id is in the statement's parameters: the proxy passes BEGIN and that
+      // statement, then holds everything, with the connection open and silent.
       service.proxy.stallAt(body.pageVisits[0]!.id);
       // Without the deadline this request waits until the test client gives up (20 s) and fails.
       const stalled = await service.sync('stalled-user', body);

@@ -17,13 +17,14 @@ export interface TcpProxy {
    */
   resetConnections(how?: 'close' | 'abort'): void;
   /**
-   * From the first client chunk that contains `marker` on, nothing more passes in either
-   * direction, on any connection, until `restore()`, which delivers what was held. The marker
+   * The first client chunk that contains `marker` still reaches the database; after it nothing
+   * more passes in either direction, on any connection, until `restore()`, which delivers what
+   * was held. The marked statement thus runs while its connection goes silent. The marker
    * should be a parameter value (a record's id): a prepared statement's text is sent once
    * per connection, its parameters every time.
    */
   stallAt(marker: string): void;
-  /** Resolves once a chunk has been held back since the last `stallAt`. */
+  /** Resolves once the marked chunk has passed and the stall has begun. */
   whenStalled(): Promise<void>;
   restore(): void;
   close(): Promise<void>;
