@@ -15,7 +15,7 @@ type OutcomeRow = { id: string; outcome: PageVisitOutcome | null };
  * were already stored; every other id was inserted.
  *
  * A row another transaction commits between this statement's snapshot and its insert: see
- * `InsertConflicts`. With `skip`, such rows are classified by a second statement, which sees them.
+ * `InsertConflicts`. With `skip`, such rows go through this upsert again, as known ids.
  */
 export class PostgresPageVisitRepository implements PageVisitRepository {
   constructor(
@@ -94,14 +94,13 @@ export class PostgresPageVisitRepository implements PageVisitRepository {
     `;
     const outcomes = new Map<string, PageVisitOutcome | null>(visits.map((v) => [v.id, 'inserted']));
     for (const row of rows) outcomes.set(row.id, row.outcome);
-    const unseen = rows.filter((row) => row.outcome === null).map((row) => row.id);
-    if (unseen.length > 0) {
-      // A new statement sees them. Concurrent, so either order of the two batches is right:
-      // the same user's row counts as already stored.
-      const owners = await sql<{ id: string; user_id: string }[]>`
-        SELECT id, user_id FROM page_visits WHERE id = ANY(${unseen}::uuid[])
-      `;
-      for (const row of owners) outcomes.set(row.id, row.user_id === userId ? 'unchanged' : 'id_conflict');
+    const skipped = new Set(rows.filter((row) => row.outcome === null).map((row) => row.id));
+    if (skipped.size > 0) {
+      // Committed by another transaction after this statement's snapshot. A new statement sees
+      // them and decides them as known ids: updated, unchanged or another user's. Never again
+      // skipped, since they are there now.
+      const again = await this.upsert(userId, visits.filter((v) => skipped.has(v.id)), now);
+      for (const [id, outcome] of again) outcomes.set(id, outcome);
     }
     return settled(outcomes);
   }

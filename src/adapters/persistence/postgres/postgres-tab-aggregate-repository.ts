@@ -109,19 +109,11 @@ export class PostgresTabAggregateRepository implements TabAggregateRepository {
     `;
     const outcomes = new Map<string, TabAggregateOutcome | null>(aggregates.map((a) => [a.id, 'inserted']));
     for (const row of rows) outcomes.set(row.id, row.outcome);
-    const unseen = rows.filter((row) => row.outcome === null).map((row) => row.id);
-    if (unseen.length > 0) {
-      // A new statement sees them (see page visits).
-      const pageVisitIds = new Map(aggregates.map((a) => [a.id, a.page_visit_id]));
-      const stored = await sql<{ id: string; user_id: string; page_visit_id: string }[]>`
-        SELECT id, user_id, page_visit_id FROM tab_aggregates WHERE id = ANY(${unseen}::uuid[])
-      `;
-      for (const row of stored) {
-        outcomes.set(
-          row.id,
-          row.user_id !== userId ? 'id_conflict' : row.page_visit_id !== pageVisitIds.get(row.id) ? 'immutable_field' : 'unchanged',
-        );
-      }
+    const skipped = new Set(rows.filter((row) => row.outcome === null).map((row) => row.id));
+    if (skipped.size > 0) {
+      // Committed by another transaction meanwhile: decided as known ids by a new statement (see page visits).
+      const again = await this.upsert(userId, aggregates.filter((a) => skipped.has(a.id)), now);
+      for (const [id, outcome] of again) outcomes.set(id, outcome);
     }
     return settled(outcomes);
   }
